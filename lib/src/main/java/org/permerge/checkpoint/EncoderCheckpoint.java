@@ -87,6 +87,32 @@ public final class EncoderCheckpoint {
     }
 
     /**
+     * Loads a local folder or weights file, or else a hub repo id such as {@code facebook/hubert-base-ls960} (optionally
+     * {@code @revision}) through the Hugging Face cache ({@link HubCache#fromEnvironment()}), downloading what is missing
+     * unless {@code HF_HUB_OFFLINE} is set.
+     */
+    public static EncoderCheckpoint load(String dirFileOrRepoId) {
+        return load(dirFileOrRepoId, null);
+    }
+
+    /** {@link #load(String)} with an explicit cache (null: from the environment). */
+    public static EncoderCheckpoint load(String dirFileOrRepoId, HubCache cache) {
+        Path local = null;
+        try {
+            local = Path.of(dirFileOrRepoId);
+        } catch (java.nio.file.InvalidPathException ignored) {
+            // not a path on this system; may still be a repo id
+        }
+        if (local != null && Files.exists(local)) return load(local);
+        if (HubCache.looksLikeRepoId(dirFileOrRepoId) && dirFileOrRepoId.contains("/")) {
+            HubCache c = cache != null ? cache : HubCache.fromEnvironment();
+            return load(c.resolve(dirFileOrRepoId));
+        }
+        throw new CheckpointFormatException("'" + dirFileOrRepoId + "' is neither an existing checkpoint folder or file"
+                + " nor a hub repo id like facebook/hubert-base-ls960");
+    }
+
+    /**
      * Wraps weights held in memory (e.g. a merge result) after the same checks as {@link #load}: names may be
      * current or legacy, every expected tensor must be present with its shape.
      */
