@@ -1,8 +1,5 @@
 package org.permerge.checkpoint;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,12 +14,9 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -178,7 +172,7 @@ public final class HubCache {
 
     private static boolean shardsPresent(Path index) {
         try {
-            for (String s : shardNames(index)) if (!Files.isRegularFile(index.resolveSibling(s))) return false;
+            for (String s : ShardIndex.shards(index)) if (!Files.isRegularFile(index.resolveSibling(s))) return false;
             return true;
         } catch (RuntimeException e) {
             return false;
@@ -216,7 +210,7 @@ public final class HubCache {
         for (String w : WEIGHTS) {
             if (fetchOptional(repo, commit, snap, w)) {
                 if (w.endsWith(".index.json")) {
-                    for (String shard : shardNames(snap.resolve(w))) {
+                    for (String shard : ShardIndex.shards(snap.resolve(w))) {
                         FileInfo fi = info(repo, commit, shard);
                         if (fi == null) throw new DownloadException(repo + ": shard " + shard + " named by " + w + " is missing on the hub", 404, null);
                         link(repo, snap, shard, fi);
@@ -334,25 +328,5 @@ public final class HubCache {
         e = e.replace("\"", "");
         if (!e.matches("[A-Za-z0-9._-]{1,128}")) throw new DownloadException(url + ": ETag '" + etag + "' cannot name a blob");
         return new FileInfo(commit, e, size, location);
-    }
-
-    /** The distinct shard file names a transformers index lists. */
-    static List<String> shardNames(Path index) {
-        try {
-            JsonElement root = JsonParser.parseString(Files.readString(index));
-            Set<String> out = new LinkedHashSet<>();
-            for (Map.Entry<String, JsonElement> e : root.getAsJsonObject().getAsJsonObject("weight_map").entrySet()) {
-                String s = e.getValue().getAsString();
-                if (s.contains("/") || s.contains("\\") || s.startsWith(".")) {
-                    throw new CheckpointFormatException(index + ": shard name '" + s + "' is not a plain file name");
-                }
-                out.add(s);
-            }
-            return new ArrayList<>(out);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + index + ": " + e.getMessage(), e);
-        } catch (JsonParseException | IllegalStateException | NullPointerException | ClassCastException e) {
-            throw new CheckpointFormatException(index + ": expected {\"weight_map\": {tensor: shard file}}", e);
-        }
     }
 }

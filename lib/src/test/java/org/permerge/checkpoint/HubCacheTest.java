@@ -134,6 +134,18 @@ class HubCacheTest {
     }
 
     @Test
+    void shardedRepoDownloadsEveryShard() throws Exception {
+        for (Map.Entry<String, byte[]> f : EncoderCheckpointTest.sharded(Fixtures.hubert("hubert-tiny-base")).entrySet()) {
+            hub.file("org/sharded", f.getKey(), f.getValue());
+        }
+        EncoderCheckpoint cp = EncoderCheckpoint.load("org/sharded", online());
+        assertEquals(EncoderCheckpoint.load(Fixtures.hubert("hubert-tiny-base")).weights().names(), cp.weights().names());
+        Path snap = tmp.resolve("hub/models--org--sharded/snapshots").resolve(hub.commit);
+        assertTrue(Files.isSymbolicLink(snap.resolve("model-00002-of-00002.safetensors")));
+        assertEquals(snap, cache(true, hub.endpoint()).resolve("org/sharded"), "offline sees the complete sharded snapshot");
+    }
+
+    @Test
     void droppedConnectionMidFileIsResumedWithARangeRequest() throws Exception {
         hub.drops.set(1);
         EncoderCheckpoint cp = EncoderCheckpoint.load("org/tiny-base", online());
