@@ -9,6 +9,8 @@ import picocli.CommandLine.Command;
         description = "Merge independently trained audio encoders by correlation-permutation alignment.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                ForwardCommand.class,
+                EncoderBenchCommand.class,
         })
 public final class Main implements Runnable {
     @Override
