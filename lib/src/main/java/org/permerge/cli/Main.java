@@ -11,6 +11,8 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class,
                 CorpusCommand.class,
                 InspectCommand.class,
+                ForwardCommand.class,
+                EncoderBenchCommand.class,
         })
 public final class Main implements Runnable {
     @Override
