@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
                 InspectCommand.class,
                 ForwardCommand.class,
                 EncoderBenchCommand.class,
+                AlignBenchCommand.class,
         })
 public final class Main implements Runnable {
     @Override
