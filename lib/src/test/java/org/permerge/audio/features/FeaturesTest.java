@@ -31,13 +31,13 @@ class FeaturesTest {
 
     @Test
     void logMelMatchesNumpy() {
-        assertMatches("logmel", new LogMel().compute(SIGNAL, 16000), 2e-3);
+        assertMatches("logmel", new LogMel().compute(SIGNAL, 16000), 5e-4);
     }
 
     @Test
     void logMelAt20msHopHasTheEncoderFrameCount() {
         float[][] lm = new LogMel().withHop(0.020).compute(SIGNAL, 16000);
-        assertMatches("logmel_hop20", lm, 2e-3);
+        assertMatches("logmel_hop20", lm, 5e-4);
         // a HuBERT CNN (receptive field 400, stride 320) gives floor((N - 400) / 320) + 1 frames
         assertEquals((SIGNAL.length - 400) / 320 + 1, lm.length);
     }
@@ -49,14 +49,14 @@ class FeaturesTest {
 
     @Test
     void mfccAndDeltasMatchNumpy() {
-        assertMatches("mfcc", new Mfcc().compute(SIGNAL, 16000), 5e-3);
-        assertMatches("mfcc_deltas2", new Mfcc().withDeltas(2).compute(SIGNAL, 16000), 5e-3);
+        assertMatches("mfcc", new Mfcc().compute(SIGNAL, 16000), 1e-4);
+        assertMatches("mfcc_deltas2", new Mfcc().withDeltas(2).compute(SIGNAL, 16000), 1e-4);
     }
 
     @Test
     void chromaMatchesNumpyAndFindsTheCMajorTriad() {
         float[][] c = new Chroma().compute(SIGNAL, 16000);
-        assertMatches("chroma", c, 1e-4);
+        assertMatches("chroma", c, 1e-5);
         // the signal holds C4, E4, G4 plus a chirp sweeping every class: summed over frames, C, E, G lead
         float[] mid = new float[12];
         for (float[] row : c) for (int k = 0; k < 12; k++) mid[k] += row[k];
