@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
         description = "Merge independently trained audio encoders by correlation-permutation alignment.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                CorpusCommand.class,
         })
 public final class Main implements Runnable {
     @Override
