@@ -14,6 +14,9 @@ import picocli.CommandLine.Command;
                 ForwardCommand.class,
                 EncoderBenchCommand.class,
                 AlignBenchCommand.class,
+                PermuteCommand.class,
+                MergeCommand.class,
+                MergeBenchCommand.class,
         })
 public final class Main implements Runnable {
     @Override
