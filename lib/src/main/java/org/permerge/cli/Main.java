@@ -9,6 +9,10 @@ import picocli.CommandLine.Command;
         description = "Merge independently trained audio encoders by correlation-permutation alignment.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                CorpusCommand.class,
+                InspectCommand.class,
+                ForwardCommand.class,
+                EncoderBenchCommand.class,
                 AlignBenchCommand.class,
         })
 public final class Main implements Runnable {
