@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 CorpusCommand.class,
+                PretrainCommand.class,
         })
 public final class Main implements Runnable {
     @Override
