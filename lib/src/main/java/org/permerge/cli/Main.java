@@ -10,6 +10,10 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 CorpusCommand.class,
+                InspectCommand.class,
+                ForwardCommand.class,
+                EncoderBenchCommand.class,
+                AlignBenchCommand.class,
                 PretrainCommand.class,
         })
 public final class Main implements Runnable {
