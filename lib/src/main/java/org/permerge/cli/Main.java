@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
                 AlignBenchCommand.class,
                 DownloadCommand.class,
                 ReproduceCommand.class,
+                PretrainCommand.class,
         })
 public final class Main implements Runnable {
     @Override
