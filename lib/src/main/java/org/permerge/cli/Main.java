@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
                 ForwardCommand.class,
                 EncoderBenchCommand.class,
                 AlignBenchCommand.class,
+                StatsMergeCommand.class,
         })
 public final class Main implements Runnable {
     @Override
