@@ -14,6 +14,8 @@ import picocli.CommandLine.Command;
                 ForwardCommand.class,
                 EncoderBenchCommand.class,
                 AlignBenchCommand.class,
+                DownloadCommand.class,
+                ReproduceCommand.class,
                 PretrainCommand.class,
         })
 public final class Main implements Runnable {
