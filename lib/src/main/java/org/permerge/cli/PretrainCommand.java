@@ -6,6 +6,7 @@ import org.permerge.audio.Resampler;
 import org.permerge.pretrain.MiniArchitecture;
 import org.permerge.pretrain.MiniRecipes;
 import org.permerge.pretrain.PretrainSettings;
+import org.permerge.pretrain.ProbeEvidence;
 import org.permerge.pretrain.Pretraining;
 import org.permerge.Version;
 import picocli.CommandLine.Command;
@@ -57,6 +58,14 @@ public final class PretrainCommand implements Callable<Integer> {
             description = "libtorch intra-op threads (default: ${DEFAULT-VALUE}; on a shared 2-core machine one thread is several times faster)")
     int threads;
 
+    @Option(names = "--max-minutes", description = "stop training after this many minutes even if steps remain (default: no limit)")
+    Double maxMinutes;
+
+    @Option(names = "--evaluate-only",
+            description = "skip training: probe the checkpoint in --out against the log-mel baseline on the domain's three tasks"
+                    + " (writes probe-evidence.md there)")
+    boolean evaluateOnly;
+
     @Override
     public Integer call() {
         // Must precede the engine's start: OpenMP threads spinning on a busy machine cost more than they give.
@@ -69,6 +78,10 @@ public final class PretrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("corpus manifest " + manifestFile + " not found; build it with ./permerge corpus --domain " + d.key());
         }
         Manifest manifest = Manifest.read(manifestFile);
+        if (evaluateOnly) {
+            ProbeEvidence.run(out.toAbsolutePath(), manifest, d, System.out);
+            return 0;
+        }
         Set<String> allowed = Set.copyOf(splits);
         List<Manifest.Clip> chosen = new ArrayList<>();
         for (Manifest.Clip c : manifest.clips()) {
@@ -93,7 +106,8 @@ public final class PretrainCommand implements Callable<Integer> {
         prov.put("corpus.splits", String.join(",", splits));
         prov.put("git.commit", Pretraining.gitCommit(root));
         prov.put("permerge.version", Version.VERSION);
-        Pretraining.run(MiniArchitecture.config(), clips, MiniRecipes.codebooks(d), settings, out.toAbsolutePath(), prov, System.err, true);
+        Pretraining.run(MiniArchitecture.config(), clips, MiniRecipes.codebooks(d), settings, out.toAbsolutePath(), prov, System.err, true,
+                maxMinutes != null ? maxMinutes * 60 : Double.POSITIVE_INFINITY);
         return 0;
     }
 
@@ -104,6 +118,7 @@ public final class PretrainCommand implements Callable<Integer> {
         if (seed != null) a.addAll(List.of("--seed", seed.toString()));
         if (corpus != null) a.addAll(List.of("--corpus", corpus.toString()));
         if (maxClips != null) a.addAll(List.of("--max-clips", maxClips.toString()));
+        if (maxMinutes != null) a.addAll(List.of("--max-minutes", maxMinutes.toString()));
         return a;
     }
 }
