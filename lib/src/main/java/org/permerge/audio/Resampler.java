@@ -72,13 +72,31 @@ public final class Resampler {
             }
             // taps j = first .. first + taps - 1 weigh input sample k0 + j
             long start = k0 + k.first;
-            int j0 = (int) Math.max(0, -start);
-            int j1 = (int) Math.min(k.taps, x.length - start);
-            double acc = 0;
-            for (int j = j0; j < j1; j++) acc += h[off + j] * x[(int) (start + j)];
-            y[n] = (float) acc;
+            if (start >= 0 && start + k.taps <= x.length) {
+                y[n] = dot(h, off, x, (int) start, k.taps);
+            } else {
+                int j0 = (int) Math.max(0, -start);
+                int j1 = (int) Math.min(k.taps, x.length - start);
+                double acc = 0;
+                for (int j = j0; j < j1; j++) acc += h[off + j] * x[(int) (start + j)];
+                y[n] = (float) acc;
+            }
         }
         return y;
+    }
+
+    /** Four independent partial sums let the CPU overlap the multiply-adds (a single sum is one long dependency chain). */
+    private static float dot(float[] h, int ho, float[] x, int xo, int n) {
+        float a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        int j = 0;
+        for (; j + 3 < n; j += 4) {
+            a0 += h[ho + j] * x[xo + j];
+            a1 += h[ho + j + 1] * x[xo + j + 1];
+            a2 += h[ho + j + 2] * x[xo + j + 2];
+            a3 += h[ho + j + 3] * x[xo + j + 3];
+        }
+        for (; j < n; j++) a0 += h[ho + j] * x[xo + j];
+        return (a0 + a1) + (a2 + a3);
     }
 
     /** The polyphase filter for one rate pair. */

@@ -9,8 +9,15 @@ import picocli.CommandLine.Command;
         description = "Merge independently trained audio encoders by correlation-permutation alignment.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                CorpusCommand.class,
+                InspectCommand.class,
                 ForwardCommand.class,
                 EncoderBenchCommand.class,
+                AlignBenchCommand.class,
+                DownloadCommand.class,
+                ReproduceCommand.class,
+                PretrainCommand.class,
+                StatsMergeCommand.class,
         })
 public final class Main implements Runnable {
     @Override

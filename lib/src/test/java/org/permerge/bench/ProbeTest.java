@@ -14,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ProbeTest {
     static final int LAYERS = 4, DIM = 6, CLASSES = 3, INFORMATIVE = 2;
+    static final ProbeConfig FAST = new ProbeConfig(0, 2e-2, 1e-4, 48, 80, 10, 0L);
 
     /** Clips whose layer 2 holds a class-dependent shift (linearly separable); every other layer is noise. */
     static LayerFeatures synthetic(int n, int[] labels, long seed, String prefix) {
@@ -38,7 +39,7 @@ class ProbeTest {
     void learnsSeparableTaskAndWeightsTheInformativeLayer() {
         int[] ytr = new int[240], ydev = new int[60], yte = new int[90];
         LayerFeatures tr = synthetic(240, ytr, 1, "tr"), dev = synthetic(60, ydev, 2, "dev"), te = synthetic(90, yte, 3, "te");
-        TrainedProbe p = Probe.train(tr, ytr, dev, ydev, CLASSES, ProbeConfig.defaults());
+        TrainedProbe p = Probe.train(tr, ytr, dev, ydev, CLASSES, FAST);
         assertTrue(p.accuracy(te, yte) >= 0.95, "test accuracy " + p.accuracy(te, yte));
         double[] w = p.layerWeights();
         assertEquals(1.0, Arrays.stream(w).sum(), 1e-9);
@@ -48,7 +49,7 @@ class ProbeTest {
         assertTrue(w[INFORMATIVE] > 0.4, "layer weights " + Arrays.toString(w));
         assertTrue(p.bestEpoch() >= 1 && p.epochsRun() >= p.bestEpoch());
 
-        TrainedProbe again = Probe.train(tr, ytr, dev, ydev, CLASSES, ProbeConfig.defaults());
+        TrainedProbe again = Probe.train(tr, ytr, dev, ydev, CLASSES, FAST);
         assertArrayEquals(p.predict(te), again.predict(te), "fixed seed reproduces");
         assertArrayEquals(p.layerWeights(), again.layerWeights(), 1e-6);
     }
@@ -57,7 +58,7 @@ class ProbeTest {
     void hiddenLayerHeadLearnsToo() {
         int[] ytr = new int[240], ydev = new int[60], yte = new int[90];
         LayerFeatures tr = synthetic(240, ytr, 4, "tr"), dev = synthetic(60, ydev, 5, "dev"), te = synthetic(90, yte, 6, "te");
-        TrainedProbe p = Probe.train(tr, ytr, dev, ydev, CLASSES, ProbeConfig.defaults().withHiddenUnits(16));
+        TrainedProbe p = Probe.train(tr, ytr, dev, ydev, CLASSES, FAST.withHiddenUnits(16));
         assertTrue(p.accuracy(te, yte) >= 0.9, "test accuracy " + p.accuracy(te, yte));
     }
 
@@ -72,7 +73,7 @@ class ProbeTest {
             ytr[i] = ytr[j];
             ytr[j] = t;
         }
-        TrainedProbe p = Probe.train(tr, ytr, dev, ydev, CLASSES, ProbeConfig.defaults());
+        TrainedProbe p = Probe.train(tr, ytr, dev, ydev, CLASSES, FAST);
         assertTrue(p.accuracy(te, yte) < 0.5, "accuracy with shuffled labels " + p.accuracy(te, yte));
     }
 
@@ -82,7 +83,7 @@ class ProbeTest {
         LayerFeatures f = synthetic(10, y, 1, "x");
         y[3] = 7;
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Probe.train(f, y, f, new int[10], CLASSES, ProbeConfig.defaults()));
+                () -> Probe.train(f, y, f, new int[10], CLASSES, FAST));
         assertTrue(e.getMessage().contains("x3"), e.getMessage());
         float[] nan = new float[LAYERS * DIM];
         nan[5] = Float.NaN;
