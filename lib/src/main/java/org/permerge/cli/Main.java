@@ -14,6 +14,9 @@ import picocli.CommandLine.Command;
                 ForwardCommand.class,
                 EncoderBenchCommand.class,
                 AlignBenchCommand.class,
+                DownloadCommand.class,
+                ReproduceCommand.class,
+                PretrainCommand.class,
                 StatsMergeCommand.class,
         })
 public final class Main implements Runnable {
