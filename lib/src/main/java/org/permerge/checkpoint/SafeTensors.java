@@ -69,6 +69,9 @@ public final class SafeTensors {
             sd.metadata().putAll(metadata);
             for (Entry e : entries) {
                 long len = e.end - e.begin;
+                if (len > Integer.MAX_VALUE - 16) {
+                    throw bad(file, "tensor '" + e.name + "' is " + len + " bytes; tensors above 2 GB are not supported");
+                }
                 ByteBuffer buf = len == 0 ? ByteBuffer.allocate(0)
                         : ch.map(FileChannel.MapMode.READ_ONLY, dataStart + e.begin, len);
                 sd.put(e.name, new Tensor(e.dtype, e.shape, buf));
@@ -97,6 +100,7 @@ public final class SafeTensors {
         Set<String> seen = new HashSet<>();
         try (JsonReader r = new JsonReader(new StringReader(json))) {
             r.setStrictness(com.google.gson.Strictness.STRICT);
+            if (json.isEmpty() || json.charAt(0) != '{') throw bad(file, "header does not start with '{'");
             if (r.peek() != JsonToken.BEGIN_OBJECT) throw bad(file, "header is not a JSON object");
             r.beginObject();
             while (r.hasNext()) {
@@ -108,7 +112,7 @@ public final class SafeTensors {
                     while (r.hasNext()) {
                         String k = r.nextName();
                         if (r.peek() != JsonToken.STRING) throw bad(file, "__metadata__ value of '" + k + "' is not a string");
-                        metadata.put(k, r.nextString());
+                        if (metadata.put(k, r.nextString()) != null) throw bad(file, "duplicate __metadata__ key '" + k + "'");
                     }
                     r.endObject();
                     continue;
@@ -128,9 +132,11 @@ public final class SafeTensors {
         DType dtype = null;
         long[] shape = null;
         long[] offsets = null;
+        Set<String> fields = new HashSet<>();
         r.beginObject();
         while (r.hasNext()) {
             String key = r.nextName();
+            if (!fields.add(key)) throw bad(file, "tensor '" + name + "': field '" + key + "' appears twice");
             switch (key) {
                 case "dtype" -> {
                     if (r.peek() != JsonToken.STRING) throw bad(file, "tensor '" + name + "': dtype is not a string");

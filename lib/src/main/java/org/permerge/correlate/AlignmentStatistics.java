@@ -1,0 +1,467 @@
+package org.permerge.correlate;
+
+import ai.djl.ndarray.NDArray;
+import com.google.gson.JsonParser;
+import org.permerge.Version;
+import org.permerge.checkpoint.CheckpointFormatException;
+import org.permerge.checkpoint.DType;
+import org.permerge.checkpoint.SafeTensors;
+import org.permerge.checkpoint.StateDict;
+import org.permerge.checkpoint.Tensor;
+import org.permerge.model.EncoderConfig;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * Everything one calibration run measures for aligning model B to model A: a {@link CrossCorrelation}
+ * for every permutation space, taken where that space lives (METHOD.md), and the pre-activation
+ * statistics REPAIR needs. It consumes row-aligned paired frames tap by tap
+ * ({@link #accept(String, NDArray, NDArray)}, the extraction step's paired tap consumer), can be saved to
+ * and loaded from a safetensors file (float64, with provenance in the metadata), and merged with the
+ * statistics of other runs over other clips.
+ *
+ * <p>Where each space is measured: {@code cnn.i} at {@code feature_extractor.conv_layers.i};
+ * {@code ffn.L} at {@code encoder.layers.L.feed_forward.intermediate_act} (its pre-activation at
+ * {@code ...intermediate_dense}); {@code attn.L} at {@code encoder.layers.L.attention.out_proj.input}
+ * (values are linear, so it is its own pre-activation); {@code qk.L} at {@code q_proj} and {@code k_proj}
+ * (two cross blocks); {@code residual} at every {@code hidden_states.K}, kept per K so that pooling over all
+ * of them (the default), the first only or the last only can be chosen afterwards.
+ */
+public final class AlignmentStatistics {
+    /** File format version written to the metadata. */
+    public static final String FORMAT_VERSION = "1";
+
+    /** Which entries of {@code hidden_states} the residual space is correlated on. */
+    public enum ResidualPooling { ALL, FIRST, LAST }
+
+    /** How much of the FFN pre-activation to keep for REPAIR. */
+    public enum PreActivation {
+        /** Per-unit statistics of each model and their cross co-moment (ρ for the closed form). */
+        CORRELATION,
+        /** Per-unit statistics of each model only (smaller; the closed form then lacks ρ). */
+        UNITS
+    }
+
+    private final EncoderConfig configA;
+    private final EncoderConfig configB;
+    private final PreActivation preActivation;
+    private final Map<String, String> provenance;
+    /** Accumulators by key: the space names plus ffn.L.pre, qk.L.q, qk.L.k and residual.K. */
+    private final Map<String, CrossCorrelation> cross = new LinkedHashMap<>();
+    /** Per-unit pre-activation statistics in UNITS mode, keyed ffn.L.pre.A / ffn.L.pre.B. */
+    private final Map<String, UnitStatistics> units = new LinkedHashMap<>();
+    /** Tap name → accumulator key (or unit-statistics key prefix). */
+    private final Map<String, String> tapToKey = new LinkedHashMap<>();
+
+    private AlignmentStatistics(EncoderConfig a, EncoderConfig b, PreActivation pre, Map<String, String> provenance) {
+        this.configA = Objects.requireNonNull(a, "config of model A");
+        this.configB = Objects.requireNonNull(b, "config of model B");
+        this.preActivation = pre;
+        this.provenance = new TreeMap<>(provenance);
+        checkSameShapes(a, b);
+        for (int i = 0; i < a.numConvLayers(); i++) {
+            add("feature_extractor.conv_layers." + i, "cnn." + i, a.convDim()[i], b.convDim()[i]);
+        }
+        int h = a.hiddenSize();
+        for (int l = 0; l < a.numHiddenLayers(); l++) {
+            String layer = "encoder.layers." + l;
+            add(layer + ".feed_forward.intermediate_act", "ffn." + l, a.intermediateSize(), b.intermediateSize());
+            String preKey = "ffn." + l + ".pre";
+            if (pre == PreActivation.CORRELATION) {
+                add(layer + ".feed_forward.intermediate_dense", preKey, a.intermediateSize(), b.intermediateSize());
+            } else {
+                tapToKey.put(layer + ".feed_forward.intermediate_dense", preKey);
+                units.put(preKey + ".A", new UnitStatistics(preKey + " (A)", a.intermediateSize()));
+                units.put(preKey + ".B", new UnitStatistics(preKey + " (B)", b.intermediateSize()));
+            }
+            add(layer + ".attention.out_proj.input", "attn." + l, h, h);
+            add(layer + ".attention.q_proj", "qk." + l + ".q", h, h);
+            add(layer + ".attention.k_proj", "qk." + l + ".k", h, h);
+        }
+        for (int k = 0; k <= a.numHiddenLayers(); k++) add("hidden_states." + k, "residual." + k, h, h);
+    }
+
+    private void add(String tap, String key, int dA, int dB) {
+        tapToKey.put(tap, key);
+        cross.put(key, new CrossCorrelation(key, dA, dB));
+    }
+
+    private static void checkSameShapes(EncoderConfig a, EncoderConfig b) {
+        List<String> diffs = new ArrayList<>();
+        if (!java.util.Arrays.equals(a.convDim(), b.convDim())) diffs.add("conv_dim");
+        if (a.hiddenSize() != b.hiddenSize()) diffs.add("hidden_size");
+        if (a.numHiddenLayers() != b.numHiddenLayers()) diffs.add("num_hidden_layers");
+        if (a.numAttentionHeads() != b.numAttentionHeads()) diffs.add("num_attention_heads");
+        if (a.intermediateSize() != b.intermediateSize()) diffs.add("intermediate_size");
+        if (a.numConvPosEmbeddingGroups() != b.numConvPosEmbeddingGroups()) diffs.add("num_conv_pos_embedding_groups");
+        if (!diffs.isEmpty()) {
+            throw new IllegalArgumentException("models A and B must have the same layer shapes to be aligned; they differ in "
+                    + String.join(", ", diffs));
+        }
+    }
+
+    /** Starts a builder. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds empty statistics for a pair of models. */
+    public static final class Builder {
+        private EncoderConfig a;
+        private EncoderConfig b;
+        private PreActivation pre = PreActivation.CORRELATION;
+        private final Map<String, String> provenance = new LinkedHashMap<>();
+
+        private Builder() {}
+
+        /** Required: the reference model's architecture. */
+        public Builder setConfigA(EncoderConfig config) {
+            this.a = config;
+            return this;
+        }
+
+        /** Required: the architecture of the model to be permuted. */
+        public Builder setConfigB(EncoderConfig config) {
+            this.b = config;
+            return this;
+        }
+
+        /** How much FFN pre-activation statistics to keep (default CORRELATION). */
+        public Builder optPreActivation(PreActivation mode) {
+            this.pre = Objects.requireNonNull(mode);
+            return this;
+        }
+
+        /** Adds a provenance entry (models, calibration manifest and checksum, seeds ...). */
+        public Builder optProvenance(String key, String value) {
+            provenance.put(key, value);
+            return this;
+        }
+
+        /** Adds provenance entries. */
+        public Builder optProvenance(Map<String, String> entries) {
+            provenance.putAll(entries);
+            return this;
+        }
+
+        public AlignmentStatistics build() {
+            if (a == null || b == null) throw new IllegalStateException("setConfigA and setConfigB are required");
+            return new AlignmentStatistics(a, b, pre, provenance);
+        }
+    }
+
+    /** Whether a tap feeds any statistic (the extraction can skip the others). */
+    public boolean wants(String tap) {
+        return tapToKey.containsKey(tap);
+    }
+
+    /** The taps these statistics consume. */
+    public List<String> taps() {
+        return List.copyOf(tapToKey.keySet());
+    }
+
+    /**
+     * Adds one batch of paired frames of one tap: row t of a [N, dA] and of b [N, dB] is the same frame.
+     * Taps that feed no space are ignored. Callers pass only real frames (padding already dropped).
+     */
+    public void accept(String tap, NDArray a, NDArray b) {
+        String key = tapToKey.get(tap);
+        if (key == null) return;
+        CrossCorrelation cc = cross.get(key);
+        if (cc != null) {
+            synchronized (cc) {
+                cc.update(a, b);
+            }
+            return;
+        }
+        UnitStatistics ua = units.get(key + ".A");
+        UnitStatistics ub = units.get(key + ".B");
+        synchronized (ua) {
+            ua.update(a);
+            ub.update(b);
+        }
+    }
+
+    /** The space names: cnn.i, ffn.L, attn.L, qk.L, residual. */
+    public List<String> spaces() {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < configA.numConvLayers(); i++) out.add("cnn." + i);
+        for (int l = 0; l < configA.numHiddenLayers(); l++) out.add("ffn." + l);
+        for (int l = 0; l < configA.numHiddenLayers(); l++) out.add("attn." + l);
+        for (int l = 0; l < configA.numHiddenLayers(); l++) out.add("qk." + l);
+        out.add("residual");
+        return out;
+    }
+
+    /**
+     * The correlation statistics of a space ({@code cnn.i}, {@code ffn.L}, {@code attn.L}, or
+     * {@code residual} pooled over every hidden state). For {@code qk.L} use {@link #query} and
+     * {@link #key}. Returns the live accumulator except for the pooled residual, which is a merged copy.
+     */
+    public CrossCorrelation correlation(String space) {
+        if (space.equals("residual")) return residual(ResidualPooling.ALL);
+        if (space.startsWith("qk.")) {
+            throw new IllegalArgumentException("space " + space + " has two correlation blocks: use query(L) and key(L)");
+        }
+        CrossCorrelation cc = space.endsWith(".pre") || space.startsWith("residual.") ? null : cross.get(space);
+        if (cc == null) throw new IllegalArgumentException("unknown space '" + space + "'; known: " + spaces());
+        return cc;
+    }
+
+    /** Correlation of layer L's query projections. */
+    public CrossCorrelation query(int layer) {
+        return get("qk." + layer + ".q");
+    }
+
+    /** Correlation of layer L's key projections. */
+    public CrossCorrelation key(int layer) {
+        return get("qk." + layer + ".k");
+    }
+
+    /** Correlation of the residual stream at {@code hidden_states.k}. */
+    public CrossCorrelation residualAt(int k) {
+        return get("residual." + k);
+    }
+
+    /** The residual stream's correlation pooled as asked (a merged copy). */
+    public CrossCorrelation residual(ResidualPooling pooling) {
+        int last = configA.numHiddenLayers();
+        return switch (pooling) {
+            case FIRST -> residualAt(0).copy();
+            case LAST -> residualAt(last).copy();
+            case ALL -> {
+                CrossCorrelation pooled = new CrossCorrelation("residual", configA.hiddenSize(), configB.hiddenSize());
+                for (int k = 0; k <= last; k++) pooled.merge(residualAt(k));
+                yield pooled;
+            }
+        };
+    }
+
+    /**
+     * Pre-activation cross statistics of a space for REPAIR's closed form: {@code ffn.L} → the FFN
+     * intermediate before GELU; {@code attn.L} → the space itself (values are linear). Null for an FFN space
+     * when only per-unit statistics were kept.
+     */
+    public CrossCorrelation preActivation(String space) {
+        if (space.startsWith("attn.")) return correlation(space);
+        if (space.startsWith("ffn.")) {
+            correlation(space);
+            return cross.get(space + ".pre");
+        }
+        throw new IllegalArgumentException("space '" + space + "' has no pre-activation statistics (REPAIR applies"
+                + " to ffn.L and attn.L only)");
+    }
+
+    /** Per-unit pre-activation statistics of model A (true) or B (false) for REPAIR. */
+    public UnitStatistics preActivationUnits(String space, boolean modelA) {
+        CrossCorrelation cc = preActivation(space);
+        if (cc != null) return modelA ? cc.statisticsA() : cc.statisticsB();
+        return units.get(space + ".pre." + (modelA ? "A" : "B")).copy();
+    }
+
+    private CrossCorrelation get(String key) {
+        CrossCorrelation cc = cross.get(key);
+        if (cc == null) throw new IllegalArgumentException("no statistics named '" + key + "'");
+        return cc;
+    }
+
+    /** Frames accumulated per space (qk counts its query block; residual counts frames × hidden states). */
+    public Map<String, Long> framesPerSpace() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (String s : spaces()) {
+            out.put(s, s.startsWith("qk.") ? query(Integer.parseInt(s.substring(3))).count()
+                    : s.equals("residual") ? residualFrames() : correlation(s).count());
+        }
+        return out;
+    }
+
+    private long residualFrames() {
+        long n = 0;
+        for (int k = 0; k <= configA.numHiddenLayers(); k++) n += residualAt(k).count();
+        return n;
+    }
+
+    public EncoderConfig configA() {
+        return configA;
+    }
+
+    public EncoderConfig configB() {
+        return configB;
+    }
+
+    public PreActivation preActivationMode() {
+        return preActivation;
+    }
+
+    /** Provenance entries (read-only). */
+    public Map<String, String> provenance() {
+        return Collections.unmodifiableMap(provenance);
+    }
+
+    /**
+     * Adds the statistics of another run (same models' shapes, same pre-activation mode): the result is
+     * what one run over both runs' frames gives. Provenance entries that differ are kept as a list.
+     */
+    public void merge(AlignmentStatistics other) {
+        checkSameShapes(configA, other.configA);
+        checkSameShapes(configB, other.configB);
+        if (other.preActivation != preActivation) {
+            throw new IllegalArgumentException("cannot merge statistics with pre-activation mode " + other.preActivation
+                    + " into " + preActivation);
+        }
+        for (Map.Entry<String, CrossCorrelation> e : cross.entrySet()) e.getValue().merge(other.cross.get(e.getKey()));
+        for (Map.Entry<String, UnitStatistics> e : units.entrySet()) e.getValue().merge(other.units.get(e.getKey()));
+        int parts = Integer.parseInt(provenance.getOrDefault("parts", "1"))
+                + Integer.parseInt(other.provenance.getOrDefault("parts", "1"));
+        for (Map.Entry<String, String> e : other.provenance.entrySet()) {
+            String mine = provenance.get(e.getKey());
+            if (mine == null) {
+                provenance.put(e.getKey(), e.getValue());
+            } else if (!mine.equals(e.getValue()) && !e.getKey().equals("parts")) {
+                provenance.put(e.getKey(), mine + " | " + e.getValue());
+            }
+        }
+        provenance.put("parts", Integer.toString(parts));
+    }
+
+    /** Writes every accumulator as float64 tensors, with configs and provenance in the metadata; atomic. */
+    public void save(Path file) {
+        StateDict sd = new StateDict();
+        for (Map.Entry<String, CrossCorrelation> e : cross.entrySet()) {
+            CrossCorrelation cc = e.getValue();
+            String k = e.getKey();
+            sd.put(k + ".count", count(cc.count()));
+            putUnits(sd, k + ".A", cc.statisticsA());
+            putUnits(sd, k + ".B", cc.statisticsB());
+            sd.put(k + ".comoment", Tensor.ofDoubles(new long[] {cc.unitsA(), cc.unitsB()}, cc.comoment()));
+        }
+        for (Map.Entry<String, UnitStatistics> e : units.entrySet()) {
+            sd.put(e.getKey() + ".count", count(e.getValue().count()));
+            putUnits(sd, e.getKey(), e.getValue());
+        }
+        Map<String, String> meta = sd.metadata();
+        meta.putAll(provenance);
+        meta.put("permerge.statistics", FORMAT_VERSION);
+        meta.put("permerge.version", Version.VERSION);
+        meta.put("config.A", configA.toJsonString());
+        meta.put("config.B", configB.toJsonString());
+        meta.put("pre_activation", preActivation.name());
+        for (Map.Entry<String, Long> e : framesPerSpace().entrySet()) meta.put("frames." + e.getKey(), e.getValue().toString());
+        SafeTensors.write(file, sd);
+    }
+
+    private static Tensor count(long n) {
+        ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, n);
+        return new Tensor(DType.I64, new long[] {1}, b);
+    }
+
+    private static void putUnits(StateDict sd, String prefix, UnitStatistics s) {
+        sd.put(prefix + ".mean", Tensor.ofDoubles(new long[] {s.units()}, s.mean()));
+        sd.put(prefix + ".m2", Tensor.ofDoubles(new long[] {s.units()}, s.m2()));
+    }
+
+    /** Reads statistics written by {@link #save}; a missing or misshapen tensor is an error naming it. */
+    public static AlignmentStatistics load(Path file) {
+        StateDict sd = SafeTensors.read(file);
+        Map<String, String> meta = new LinkedHashMap<>(sd.metadata());
+        String version = meta.get("permerge.statistics");
+        if (version == null) {
+            throw new CheckpointFormatException(file + ": not a permerge statistics file (no 'permerge.statistics' metadata)");
+        }
+        if (!version.equals(FORMAT_VERSION)) {
+            throw new CheckpointFormatException(file + ": statistics format " + version + ", expected " + FORMAT_VERSION);
+        }
+        EncoderConfig a = EncoderConfig.fromJson(JsonParser.parseString(required(meta, "config.A", file)).getAsJsonObject(),
+                file + " config.A");
+        EncoderConfig b = EncoderConfig.fromJson(JsonParser.parseString(required(meta, "config.B", file)).getAsJsonObject(),
+                file + " config.B");
+        PreActivation pre = PreActivation.valueOf(required(meta, "pre_activation", file));
+        Map<String, String> provenance = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : meta.entrySet()) {
+            String k = e.getKey();
+            if (!k.startsWith("config.") && !k.startsWith("frames.") && !k.equals("format") && !k.equals("pre_activation")
+                    && !k.equals("permerge.statistics") && !k.equals("permerge.version")) {
+                provenance.put(k, e.getValue());
+            }
+        }
+        provenance.putIfAbsent("written_by", "permerge " + meta.getOrDefault("permerge.version", "?"));
+        AlignmentStatistics s = new AlignmentStatistics(a, b, pre, provenance);
+        int expected = 0;
+        for (Map.Entry<String, CrossCorrelation> e : s.cross.entrySet()) {
+            String k = e.getKey();
+            CrossCorrelation empty = e.getValue();
+            long n = readCount(sd, k + ".count", file);
+            UnitStatistics ua = readUnits(sd, k + ".A", n, empty.unitsA(), file);
+            UnitStatistics ub = readUnits(sd, k + ".B", n, empty.unitsB(), file);
+            double[] com = read(sd, k + ".comoment", new long[] {empty.unitsA(), empty.unitsB()}, file);
+            empty.merge(CrossCorrelation.of(k, ua, ub, com));
+            expected += 6;
+        }
+        for (Map.Entry<String, UnitStatistics> e : s.units.entrySet()) {
+            long n = readCount(sd, e.getKey() + ".count", file);
+            e.getValue().merge(readUnits(sd, e.getKey(), n, e.getValue().units(), file));
+            expected += 3;
+        }
+        if (sd.size() != expected) {
+            List<String> extra = new ArrayList<>(sd.names());
+            extra.removeIf(n -> s.isKnownTensor(n));
+            throw new CheckpointFormatException(file + ": unexpected tensors " + extra);
+        }
+        return s;
+    }
+
+    private boolean isKnownTensor(String name) {
+        for (String k : cross.keySet()) if (name.startsWith(k + ".")) return true;
+        for (String k : units.keySet()) if (name.startsWith(k + ".")) return true;
+        return false;
+    }
+
+    private static String required(Map<String, String> meta, String key, Path file) {
+        String v = meta.get(key);
+        if (v == null) throw new CheckpointFormatException(file + ": metadata entry '" + key + "' is missing");
+        return v;
+    }
+
+    private static long readCount(StateDict sd, String name, Path file) {
+        Tensor t = tensor(sd, name, file);
+        if (t.dtype() != DType.I64 || t.numel() != 1) {
+            throw new CheckpointFormatException(file + ": tensor '" + name + "' should be one I64, got " + t);
+        }
+        long n = t.bytes().getLong(0);
+        if (n < 0) throw new CheckpointFormatException(file + ": tensor '" + name + "' holds a negative count " + n);
+        return n;
+    }
+
+    private static UnitStatistics readUnits(StateDict sd, String prefix, long n, int units, Path file) {
+        return UnitStatistics.of(prefix, n, read(sd, prefix + ".mean", new long[] {units}, file),
+                read(sd, prefix + ".m2", new long[] {units}, file));
+    }
+
+    private static double[] read(StateDict sd, String name, long[] shape, Path file) {
+        Tensor t = tensor(sd, name, file);
+        if (t.dtype() != DType.F64 || !java.util.Arrays.equals(t.shape(), shape)) {
+            throw new CheckpointFormatException(file + ": tensor '" + name + "' should be F64 " + java.util.Arrays.toString(shape)
+                    + ", got " + t);
+        }
+        return t.toDoubleArray();
+    }
+
+    private static Tensor tensor(StateDict sd, String name, Path file) {
+        if (!sd.contains(name)) throw new CheckpointFormatException(file + ": tensor '" + name + "' is missing");
+        return sd.get(name);
+    }
+
+    @Override
+    public String toString() {
+        return "AlignmentStatistics[" + cross.size() + " accumulators, frames " + framesPerSpace() + "]";
+    }
+}

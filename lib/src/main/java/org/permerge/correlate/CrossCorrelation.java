@@ -1,0 +1,220 @@
+package org.permerge.correlate;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+
+import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.util.Arrays;
+
+/**
+ * Streaming Pearson correlation between every unit of model A and every unit of model B in one
+ * permutation space. It keeps only what the correlation needs — per-unit count, mean and M2 of each side
+ * and the D_A × D_B cross co-moment Σ(a − ā)(b − b̄)ᵀ — in float64. Each batch is centred on its own
+ * mean, its co-moment is one matrix product on DJL, and Chan et al.'s pairwise combine folds it into
+ * the running state; {@link #merge} uses the same combine, so partial results from threads, processes or
+ * machines add up to the answer of one pass over all frames.
+ */
+public final class CrossCorrelation {
+    private final String name;
+    private final UnitStatistics a;
+    private final UnitStatistics b;
+    private final double[] comoment;
+
+    /** Empty statistics for a space named {@code name} with dA units in A and dB units in B. */
+    public CrossCorrelation(String name, int dA, int dB) {
+        if ((long) dA * dB > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(name + ": a " + dA + "×" + dB + " co-moment does not fit one array");
+        }
+        this.name = name;
+        this.a = new UnitStatistics(name + " (A)", dA);
+        this.b = new UnitStatistics(name + " (B)", dB);
+        this.comoment = new double[dA * dB];
+    }
+
+    /** Empty statistics without a space name. */
+    public CrossCorrelation(int dA, int dB) {
+        this("unnamed", dA, dB);
+    }
+
+    /** Statistics from stored values, e.g. when loading a file; the co-moment is row-major dA×dB. */
+    public static CrossCorrelation of(String name, UnitStatistics a, UnitStatistics b, double[] comoment) {
+        if (a.count() != b.count()) {
+            throw new IllegalArgumentException(name + ": A saw " + a.count() + " frames but B saw " + b.count());
+        }
+        CrossCorrelation c = new CrossCorrelation(name, a.units(), b.units());
+        if (comoment.length != c.comoment.length) {
+            throw new IllegalArgumentException(name + ": co-moment holds " + comoment.length + " values, expected "
+                    + a.units() + "×" + b.units());
+        }
+        c.a.merge(a);
+        c.b.merge(b);
+        System.arraycopy(comoment, 0, c.comoment, 0, comoment.length);
+        return c;
+    }
+
+    /** Adds paired frames: row t of a [N, dA] and row t of b [N, dB] come from the same frame. */
+    public void update(NDArray a, NDArray b) {
+        update(a, b, null);
+    }
+
+    /** Adds the paired frames where mask [N] (boolean) is true; padding frames are excluded this way. */
+    public void update(NDArray xa, NDArray xb, NDArray mask) {
+        long na = xa.getShape().get(0);
+        long nb = xb.getShape().get(0);
+        if (na != nb) {
+            throw new IllegalArgumentException(name + ": A has " + na + " frames but B has " + nb
+                    + "; paired frames must be row-aligned");
+        }
+        try (NDManager scope = NDManager.subManagerOf(xa)) {
+            BatchMoments.attach(scope, xa, xb == xa ? null : xb, mask);
+            NDArray ra = BatchMoments.select(xa, mask, a.name());
+            NDArray rb = BatchMoments.select(xb, mask, b.name());
+            if (ra.getShape().get(0) == 0) return;
+            BatchMoments ma = BatchMoments.of(ra, a.units(), a.name());
+            BatchMoments mb = BatchMoments.of(rb, b.units(), b.name());
+            NDArray product = ma.centred.transpose().matMul(mb.centred);
+            // Read the product straight from native memory: no 8·dA·dB-byte Java copy per batch.
+            DoubleBuffer batch = product.toByteBuffer().order(ByteOrder.nativeOrder()).asDoubleBuffer();
+            double[] m2a = ma.m2();
+            double[] m2b = mb.m2();
+            combine(ma.count, ma.mean, m2a, mb.mean, m2b, batch);
+        }
+    }
+
+    /** Adds another accumulator's frames (same space, same widths). */
+    public void merge(CrossCorrelation other) {
+        if (other.a.units() != a.units() || other.b.units() != b.units()) {
+            throw new IllegalArgumentException("cannot merge " + other.name + " (" + other.a.units() + "×"
+                    + other.b.units() + ") into " + name + " (" + a.units() + "×" + b.units() + ")");
+        }
+        combine(other.count(), other.a.mean(), other.a.m2(), other.b.mean(), other.b.m2(),
+                DoubleBuffer.wrap(other.comoment));
+    }
+
+    private void combine(long n2, double[] meanA2, double[] m2A2, double[] meanB2, double[] m2B2, DoubleBuffer c2) {
+        if (n2 == 0) return;
+        long n1 = count();
+        double f = (double) n1 * n2 / (n1 + n2);
+        double[] da = a.combine(n2, meanA2, m2A2);
+        double[] db = b.combine(n2, meanB2, m2B2);
+        int dA = a.units();
+        int dB = b.units();
+        for (int i = 0; i < dA; i++) {
+            double fi = f * da[i];
+            int base = i * dB;
+            for (int j = 0; j < dB; j++) comoment[base + j] += c2.get(base + j) + fi * db[j];
+        }
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** Paired frames seen. */
+    public long count() {
+        return a.count();
+    }
+
+    public int unitsA() {
+        return a.units();
+    }
+
+    public int unitsB() {
+        return b.units();
+    }
+
+    /** Model A's per-unit statistics (a copy). */
+    public UnitStatistics statisticsA() {
+        return a.copy();
+    }
+
+    /** Model B's per-unit statistics (a copy). */
+    public UnitStatistics statisticsB() {
+        return b.copy();
+    }
+
+    public double[] meanA() {
+        return a.mean();
+    }
+
+    public double[] varianceA() {
+        return a.variance();
+    }
+
+    public double[] meanB() {
+        return b.mean();
+    }
+
+    public double[] varianceB() {
+        return b.variance();
+    }
+
+    /** The cross co-moment Σ(a − ā)(b − b̄)ᵀ, row-major dA×dB (a copy). */
+    public double[] comoment() {
+        return comoment.clone();
+    }
+
+    /** Population cross-covariance, row-major dA×dB. */
+    public double[] covariance() {
+        double[] c = comoment.clone();
+        long n = count();
+        if (n == 0) return c;
+        for (int k = 0; k < c.length; k++) c[k] /= n;
+        return c;
+    }
+
+    /**
+     * Pearson correlation, row-major dA×dB. A dead unit (see {@link #deadUnitsA()}) correlates 0 with
+     * everything rather than NaN; values are clipped to [−1, 1] against rounding.
+     */
+    public double[] correlation() {
+        int dA = a.units();
+        int dB = b.units();
+        double[] out = new double[dA * dB];
+        if (count() == 0) return out;
+        double[] sa = inverseRootM2(a);
+        double[] sb = inverseRootM2(b);
+        for (int i = 0; i < dA; i++) {
+            if (sa[i] == 0) continue;
+            int base = i * dB;
+            for (int j = 0; j < dB; j++) {
+                double r = comoment[base + j] * sa[i] * sb[j];
+                out[base + j] = r > 1 ? 1 : (r < -1 ? -1 : r);
+            }
+        }
+        return out;
+    }
+
+    private static double[] inverseRootM2(UnitStatistics s) {
+        double[] m2 = s.m2();
+        double[] mean = s.mean();
+        double n = s.count();
+        double[] inv = new double[m2.length];
+        for (int k = 0; k < m2.length; k++) {
+            inv[k] = UnitStatistics.isDead(m2[k] / n, mean[k]) ? 0 : 1.0 / Math.sqrt(m2[k]);
+        }
+        return inv;
+    }
+
+    /** Units of A that never vary over the frames seen; their correlations are reported as 0. */
+    public int[] deadUnitsA() {
+        return a.deadUnits();
+    }
+
+    /** Units of B that never vary over the frames seen; their correlations are reported as 0. */
+    public int[] deadUnitsB() {
+        return b.deadUnits();
+    }
+
+    /** A deep copy. */
+    public CrossCorrelation copy() {
+        return of(name, a, b, comoment);
+    }
+
+    @Override
+    public String toString() {
+        return "CrossCorrelation[" + name + ", " + a.units() + "×" + b.units() + ", " + count() + " frames, dead A "
+                + Arrays.toString(deadUnitsA()) + ", dead B " + Arrays.toString(deadUnitsB()) + "]";
+    }
+}

@@ -1,0 +1,7 @@
+/**
+ * Step 2 of the pipeline, correlation: streaming, mergeable float64 statistics of paired activations
+ * ({@link org.permerge.correlate.CrossCorrelation} per permutation space, {@link
+ * org.permerge.correlate.UnitStatistics} per tap) and the set of them that one calibration run collects
+ * ({@link org.permerge.correlate.AlignmentStatistics}).
+ */
+package org.permerge.correlate;

@@ -1,0 +1,49 @@
+package org.permerge.pretrain;
+
+/**
+ * Knobs of one masked-prediction run; every field goes into the checkpoint's provenance.
+ *
+ * @param steps        optimiser steps
+ * @param batchSize    clips per step
+ * @param clipSamples  samples per training crop (16000 = 1 s at 16 kHz); shorter clips are zero-padded
+ * @param peakLearningRate peak of the warmup + linear-decay schedule
+ * @param warmupShare  share of the steps spent warming up
+ * @param mask         span masking
+ * @param headDim      projection width of each prediction head
+ * @param maxFitFrames frames sampled to fit each k-means
+ * @param seed         seed of the initial weights, the k-means draws, batches and masks
+ */
+public record PretrainSettings(int steps, int batchSize, int clipSamples, double peakLearningRate, double warmupShare,
+                               SpanMask mask, int headDim, int maxFitFrames, long seed) {
+
+    public PretrainSettings {
+        if (steps < 1) throw new IllegalArgumentException("pretrain: steps " + steps + " must be ≥ 1");
+        if (batchSize < 1) throw new IllegalArgumentException("pretrain: batch size " + batchSize + " must be ≥ 1");
+        if (clipSamples < 400) throw new IllegalArgumentException("pretrain: clip of " + clipSamples + " samples is shorter than one encoder frame (400)");
+        if (!(warmupShare >= 0 && warmupShare <= 1)) throw new IllegalArgumentException("pretrain: warmup share " + warmupShare + " must be in [0, 1]");
+    }
+
+    /**
+     * The mini encoders' recipe: batches of 8 one-second crops (what two shared cores afford), peak learning rate 5e-4 (HuBERT Base's)
+     * with 8 % warmup, span masks of 5 frames (100 ms) with starts drawn at 0.65 × frames / 5 — HuBERT's
+     * 10-frame spans leave a one-second clip (49 frames) with only 4–5 long holes and little context, so
+     * the span is halved and the masked share (~50 %) kept — and each k-means fitted on a sample of 60 000 frames.
+     */
+    public static PretrainSettings mini(int steps, long seed) {
+        return new PretrainSettings(steps, 8, 16000, 5e-4, 0.08, new SpanMask(0.65, 5, 2), 64, 60000, seed);
+    }
+
+    /** The same settings with another batch size. */
+    public PretrainSettings withBatch(int b) {
+        return new PretrainSettings(steps, b, clipSamples, peakLearningRate, warmupShare, mask, headDim, maxFitFrames, seed);
+    }
+
+    /** The same settings with another peak learning rate. */
+    public PretrainSettings withLearningRate(double lr) {
+        return new PretrainSettings(steps, batchSize, clipSamples, lr, warmupShare, mask, headDim, maxFitFrames, seed);
+    }
+
+    public int warmupSteps() {
+        return (int) Math.round(steps * warmupShare);
+    }
+}
