@@ -1,10 +1,7 @@
 package org.permerge.checkpoint;
 
 import com.google.gson.GsonBuilder;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import org.permerge.model.EncoderConfig;
 import org.permerge.model.ParameterLayout;
 
@@ -87,6 +84,32 @@ public final class EncoderCheckpoint {
     }
 
     /**
+     * Loads a local folder or weights file, or else a hub repo id such as {@code facebook/hubert-base-ls960} (optionally
+     * {@code @revision}) through the Hugging Face cache ({@link HubCache#fromEnvironment()}), downloading what is missing
+     * unless {@code HF_HUB_OFFLINE} is set.
+     */
+    public static EncoderCheckpoint load(String dirFileOrRepoId) {
+        return load(dirFileOrRepoId, null);
+    }
+
+    /** {@link #load(String)} with an explicit cache (null: from the environment). */
+    public static EncoderCheckpoint load(String dirFileOrRepoId, HubCache cache) {
+        Path local = null;
+        try {
+            local = Path.of(dirFileOrRepoId);
+        } catch (java.nio.file.InvalidPathException ignored) {
+            // not a path on this system; may still be a repo id
+        }
+        if (local != null && Files.exists(local)) return load(local);
+        if (HubCache.looksLikeRepoId(dirFileOrRepoId) && dirFileOrRepoId.contains("/")) {
+            HubCache c = cache != null ? cache : HubCache.fromEnvironment();
+            return load(c.resolve(dirFileOrRepoId));
+        }
+        throw new CheckpointFormatException("'" + dirFileOrRepoId + "' is neither an existing checkpoint folder or file"
+                + " nor a hub repo id like facebook/hubert-base-ls960");
+    }
+
+    /**
      * Wraps weights held in memory (e.g. a merge result) after the same checks as {@link #load}: names may be
      * current or legacy, every expected tensor must be present with its shape.
      */
@@ -108,34 +131,19 @@ public final class EncoderCheckpoint {
 
     /** transformers' sharded checkpoints: an index whose "weight_map" maps each tensor to its shard file. */
     private static StateDict readSharded(Path index) {
-        JsonObject map;
-        try {
-            JsonElement e = JsonParser.parseString(Files.readString(index));
-            if (!e.isJsonObject() || !e.getAsJsonObject().has("weight_map") || !e.getAsJsonObject().get("weight_map").isJsonObject()) {
-                throw new CheckpointFormatException(index + ": expected a JSON object with a \"weight_map\" object");
-            }
-            map = e.getAsJsonObject().getAsJsonObject("weight_map");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + index + ": " + e.getMessage(), e);
-        } catch (JsonParseException e) {
-            throw new CheckpointFormatException(index + ": not valid JSON: " + e.getMessage(), e);
-        }
+        Map<String, String> map = ShardIndex.read(index);
         Map<String, StateDict> shards = new LinkedHashMap<>();
         StateDict out = new StateDict();
-        for (Map.Entry<String, JsonElement> e : map.entrySet()) {
-            String shard = e.getValue().getAsString();
-            if (shard.contains("/") || shard.contains("\\") || shard.startsWith(".")) {
-                throw new CheckpointFormatException(index + ": shard name '" + shard + "' of tensor '" + e.getKey() + "' is not a plain file name");
-            }
-            StateDict sd = shards.computeIfAbsent(shard, s -> readWeights(index.resolveSibling(s)));
+        for (Map.Entry<String, String> e : map.entrySet()) {
+            StateDict sd = shards.computeIfAbsent(e.getValue(), s -> readWeights(index.resolveSibling(s)));
             if (!sd.contains(e.getKey())) {
-                throw new CheckpointFormatException(index + ": tensor '" + e.getKey() + "' is listed in shard " + shard + " but not stored there");
+                throw new CheckpointFormatException(index + ": tensor '" + e.getKey() + "' is listed in shard " + e.getValue() + " but not stored there");
             }
             out.put(e.getKey(), sd.get(e.getKey()));
         }
         for (Map.Entry<String, StateDict> s : shards.entrySet()) {
             for (String n : s.getValue().names()) {
-                if (!map.has(n)) {
+                if (!map.containsKey(n)) {
                     throw new CheckpointFormatException(index + ": shard " + s.getKey() + " holds tensor '" + n + "' that the index does not list");
                 }
             }

@@ -10,6 +10,14 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 CorpusCommand.class,
+                InspectCommand.class,
+                ForwardCommand.class,
+                EncoderBenchCommand.class,
+                AlignBenchCommand.class,
+                DownloadCommand.class,
+                ReproduceCommand.class,
+                PretrainCommand.class,
+                StatsMergeCommand.class,
         })
 public final class Main implements Runnable {
     @Override

@@ -212,31 +212,53 @@ public final class LinearAssignment {
          * column's dual to the row's second-best value, and evicts the column's previous owner. Bounded
          * so that ties and rounding cannot make it cycle; rows still free go to the augmentation phase.
          */
+        // Results of twoSmallest: least and second least reduced cost of a row and their columns.
+        private double rowU1;
+        private double rowU2;
+        private int rowJ1;
+        private int rowJ2;
+
+        /**
+         * The two least reduced costs c[i][j] − v[j] of row i. A method of its own (called thousands of times)
+         * so that the JIT compiles it fully early instead of only replacing a long-running loop.
+         */
+        private void twoSmallest(int i) {
+            int base = i * m;
+            double u1 = c[base] - v[0];
+            int j1 = 0;
+            double u2 = Double.POSITIVE_INFINITY;
+            int j2 = -1;
+            for (int j = 1; j < m; j++) {
+                double h = c[base + j] - v[j];
+                if (h < u2) {
+                    if (h >= u1) {
+                        u2 = h;
+                        j2 = j;
+                    } else {
+                        u2 = u1;
+                        j2 = j1;
+                        u1 = h;
+                        j1 = j;
+                    }
+                }
+            }
+            rowU1 = u1;
+            rowU2 = u2;
+            rowJ1 = j1;
+            rowJ2 = j2;
+        }
+
         private int augmentingRowReduction(int[] free, int prevNumFree) {
             int numFree = 0;
             int k = 0;
             long budget = 8L * n + 64;  // steps; generous for real inputs, a guard against cycling on ties
             while (k < prevNumFree) {
                 int i = free[k++];
-                int base = i * m;
-                double u1 = c[base] - v[0];
-                int j1 = 0;
-                double u2 = Double.POSITIVE_INFINITY;
-                int j2 = -1;
-                for (int j = 1; j < m; j++) {
-                    double h = c[base + j] - v[j];
-                    if (h < u2) {
-                        if (h >= u1) {
-                            u2 = h;
-                            j2 = j;
-                        } else {
-                            u2 = u1;
-                            j2 = j1;
-                            u1 = h;
-                            j1 = j;
-                        }
-                    }
-                }
+                twoSmallest(i);
+                double u1 = rowU1;
+                double u2 = rowU2;
+                int j1 = rowJ1;
+                int j2 = rowJ2;
                 int i0 = y[j1];
                 boolean strict = u1 < u2 && j2 >= 0;
                 if (strict) {
@@ -260,73 +282,79 @@ public final class LinearAssignment {
             return numFree;
         }
 
-        /** Dijkstra search from every remaining free row, augmenting along the shortest path found. */
+        private double relaxBest;
+        private int relaxNext;
+
+        /**
+         * Relaxes every unscanned column through row i (whose column is reached at distance −u1 offset) and
+         * finds the closest unscanned column, preferring a free one among equals.
+         */
+        private void relax(int i, double u1, double[] d, int[] pred, boolean[] done) {
+            int ib = i * m;
+            double best = Double.POSITIVE_INFINITY;
+            int next = -1;
+            for (int j = 0; j < m; j++) {
+                if (done[j]) continue;
+                double h = c[ib + j] - v[j] - u1;
+                double dj = d[j];
+                if (h < dj) {
+                    dj = h;
+                    d[j] = h;
+                    pred[j] = i;
+                }
+                if (dj < best || (dj == best && y[j] < 0)) {
+                    best = dj;
+                    next = j;
+                }
+            }
+            relaxBest = best;
+            relaxNext = next;
+        }
+
+        /**
+         * Dijkstra search from every remaining free row, augmenting along the shortest path found. Each step
+         * relaxes the newly reached row and finds the next closest column in one contiguous sweep over the
+         * columns, which keeps the inner loop streaming through memory.
+         */
         private void augment(int[] free, int numFree) {
             double[] d = new double[m];
             int[] pred = new int[m];
-            int[] cols = new int[m];
+            boolean[] done = new boolean[m];
+            int[] scanned = new int[m];
             for (int f = 0; f < numFree; f++) {
                 int start = free[f];
                 int base = start * m;
+                double best = Double.POSITIVE_INFINITY;
+                int next = -1;
                 for (int j = 0; j < m; j++) {
-                    d[j] = c[base + j] - v[j];
+                    double h = c[base + j] - v[j];
+                    d[j] = h;
                     pred[j] = start;
-                    cols[j] = j;
-                }
-                // cols[0, low) are scanned (final), cols[low, up) sit at the current minimum, the rest wait.
-                int low = 0;
-                int up = 0;
-                int last = 0;
-                int sink = -1;
-                double min = 0;
-                while (sink < 0) {
-                    if (up == low) {
-                        last = low;
-                        min = d[cols[up++]];
-                        for (int q = up; q < m; q++) {
-                            int j = cols[q];
-                            double h = d[j];
-                            if (h <= min) {
-                                if (h < min) {
-                                    up = low;  // a smaller minimum restarts the run of equal columns
-                                    min = h;
-                                }
-                                cols[q] = cols[up];
-                                cols[up++] = j;
-                            }
-                        }
-                        for (int q = low; q < up; q++) {
-                            if (y[cols[q]] < 0) {
-                                sink = cols[q];
-                                break;
-                            }
-                        }
-                        if (sink >= 0) break;
+                    done[j] = false;
+                    if (h < best || (h == best && y[j] < 0)) {
+                        best = h;
+                        next = j;
                     }
-                    int j1 = cols[low++];
+                }
+                int numScanned = 0;
+                double min;
+                while (true) {
+                    // next is the closest unscanned column; ties prefer a free column, which ends the search.
+                    min = best;
+                    int j1 = next;
+                    if (y[j1] < 0) break;
+                    done[j1] = true;
+                    scanned[numScanned++] = j1;
                     int i = y[j1];
-                    int ib = i * m;
-                    double u1 = c[ib + j1] - v[j1] - min;
-                    for (int q = up; q < m; q++) {
-                        int j = cols[q];
-                        double h = c[ib + j] - v[j] - u1;
-                        if (h < d[j]) {
-                            d[j] = h;
-                            pred[j] = i;
-                            if (h <= min) {
-                                if (y[j] < 0) {
-                                    sink = j;
-                                    break;
-                                }
-                                cols[q] = cols[up];
-                                cols[up++] = j;
-                            }
-                        }
-                    }
+                    double u1 = c[i * m + j1] - v[j1] - min;
+                    relax(i, u1, d, pred, done);
+                    best = relaxBest;
+                    next = relaxNext;
                 }
-                // Columns scanned before the last minimum was taken moved closer; lower their duals.
-                for (int q = 0; q < last; q++) {
-                    int j = cols[q];
+                int sink = next;
+                // Scanned columns moved closer to the tree than the sink; lower their duals accordingly.
+                for (int q = 0; q < numScanned; q++) {
+                    int j = scanned[q];
                     v[j] += d[j] - min;
                 }
                 int j = sink;

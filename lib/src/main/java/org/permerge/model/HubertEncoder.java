@@ -10,6 +10,7 @@ import ai.djl.nn.convolutional.Conv1d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import org.permerge.checkpoint.CheckpointFormatException;
+import org.permerge.checkpoint.EncoderCheckpoint;
 import org.permerge.checkpoint.StateDict;
 import org.permerge.checkpoint.Tensor;
 
@@ -52,6 +53,11 @@ public final class HubertEncoder implements AutoCloseable {
     /** An encoder on the engine's default device owning a copy of the weights (current transformers names). */
     public static HubertEncoder create(EncoderConfig config, StateDict weights) {
         return create(config, weights, null);
+    }
+
+    /** An encoder for a loaded checkpoint (weights already under current names), on the default device. */
+    public static HubertEncoder create(EncoderCheckpoint checkpoint) {
+        return create(checkpoint.config(), checkpoint.weights(), null);
     }
 
     /**

@@ -235,6 +235,48 @@ class EncoderCheckpointTest {
                 .getMessage().contains("config.json is missing"));
     }
 
+    /** Splits a fixture into two safetensors shards plus a transformers index, as save_pretrained does for big models. */
+    static Map<String, byte[]> sharded(Path fixture) throws Exception {
+        StateDict sd = SafeTensors.read(fixture.resolve("model.safetensors"));
+        StateDict a = new StateDict();
+        StateDict b = new StateDict();
+        JsonObject map = new JsonObject();
+        int i = 0;
+        for (Map.Entry<String, Tensor> e : sd.tensors().entrySet()) {
+            String shard = i++ % 2 == 0 ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors";
+            (shard.contains("00001-") ? a : b).put(e.getKey(), e.getValue());
+            map.addProperty(e.getKey(), shard);
+        }
+        JsonObject index = new JsonObject();
+        index.add("metadata", new JsonObject());
+        index.add("weight_map", map);
+        Path tmpDir = Files.createTempDirectory("shards");
+        SafeTensors.write(tmpDir.resolve("a"), a);
+        SafeTensors.write(tmpDir.resolve("b"), b);
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put("config.json", Files.readAllBytes(fixture.resolve("config.json")));
+        files.put("model.safetensors.index.json", index.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        files.put("model-00001-of-00002.safetensors", Files.readAllBytes(tmpDir.resolve("a")));
+        files.put("model-00002-of-00002.safetensors", Files.readAllBytes(tmpDir.resolve("b")));
+        return files;
+    }
+
+    @Test
+    void shardedCheckpointsLoadAndUnlistedShardTensorsAreNamed() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("sharded"));
+        Map<String, byte[]> files = sharded(Fixtures.hubert("hubert-tiny-base"));
+        for (Map.Entry<String, byte[]> f : files.entrySet()) Files.write(dir.resolve(f.getKey()), f.getValue());
+        EncoderCheckpoint cp = EncoderCheckpoint.load(dir);
+        EncoderCheckpoint ref = EncoderCheckpoint.load(Fixtures.hubert("hubert-tiny-base"));
+        assertEquals(ref.weights().names(), cp.weights().names());
+        for (String n : ref.weights().names()) assertArrayEquals(ref.weights().get(n).toFloatArray(), cp.weights().get(n).toFloatArray(), 0f, n);
+        String index = Files.readString(dir.resolve("model.safetensors.index.json"));
+        Files.writeString(dir.resolve("model.safetensors.index.json"), index.replaceAll(",?\"masked_spec_embed\":\"[^\"]+\"", ""));
+        assertFalse(Files.readString(dir.resolve("model.safetensors.index.json")).contains("masked_spec_embed"));
+        CheckpointFormatException e = assertThrows(CheckpointFormatException.class, () -> EncoderCheckpoint.load(dir));
+        assertTrue(e.getMessage().contains("holds tensor 'masked_spec_embed' that the index does not list"), e.getMessage());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"hubert-tiny-base", "hubert-tiny-large"})
     void saveThenLoadRoundTrips(String fixture) throws Exception {

@@ -4,7 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.permerge.checkpoint.EncoderCheckpoint;
 import org.permerge.checkpoint.SafeTensors;
 import org.permerge.checkpoint.StateDict;
 import org.permerge.checkpoint.Tensor;
@@ -23,8 +25,11 @@ class HubertEncoderFixtureTest {
     static final double TOL = 1e-4;
 
     static HubertEncoder load(String layout) {
-        Path dir = Fixtures.hubert(layout);
-        return HubertEncoder.create(EncoderConfig.read(dir.resolve("config.json")), SafeTensors.read(dir.resolve("model.safetensors")));
+        return load(layout, "model.safetensors");
+    }
+
+    static HubertEncoder load(String layout, String weightsFile) {
+        return HubertEncoder.create(EncoderCheckpoint.load(Fixtures.hubert(layout).resolve(weightsFile)));
     }
 
     static StateDict reference(String layout) {
@@ -32,10 +37,12 @@ class HubertEncoderFixtureTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"hubert-tiny-base", "hubert-tiny-large"})
-    void reproducesEveryReferenceTensor(String layout) {
+    @CsvSource({"hubert-tiny-base, model.safetensors", "hubert-tiny-base, legacy-keys.safetensors",
+            "hubert-tiny-base, legacy-keys.pytorch_model.bin", "hubert-tiny-large, model.safetensors",
+            "hubert-tiny-large, legacy-keys.safetensors", "hubert-tiny-large, legacy-keys.pytorch_model.bin"})
+    void reproducesEveryReferenceTensor(String layout, String weightsFile) {
         StateDict ref = reference(layout);
-        try (HubertEncoder enc = load(layout); NDManager scope = NDManager.newBaseManager()) {
+        try (HubertEncoder enc = load(layout, weightsFile); NDManager scope = NDManager.newBaseManager()) {
             TapRecorder rec = new TapRecorder();
             NDArray input = ref.get("input_values").toNDArray(scope);
             EncoderOutput out = enc.forward(scope, input, null, rec);
@@ -61,7 +68,7 @@ class HubertEncoderFixtureTest {
                     assertArrayEquals(actual, rec.values.get(Taps.hiddenState(k)), 0f, name + " as a tap");
                 }
                 assertArrayEquals(expected.shape(), shape, name + " shape");
-                assertClose(expected.toFloatArray(), actual, TOL, layout + " " + name);
+                assertClose(expected.toFloatArray(), actual, TOL, layout + "/" + weightsFile + " " + name);
                 checked++;
             }
             assertEquals(ref.size() - 1, checked);

@@ -33,7 +33,6 @@ public final class MusicCorpus {
     static final long SALT = 0x3051cL;
     private static final double SLOT_SECONDS = 2.6;
     private static final double FIRST_SLOT = 0.5;
-    private static final int CHUNK = 250;
     private static final String[] NOTE_NAMES = {"C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"};
 
     /** A General MIDI instrument with the range its chord roots are drawn from. */
@@ -135,7 +134,10 @@ public final class MusicCorpus {
 
         Path work = SpeechCorpus.workDir(options.out());
         List<List<Plan>> chunks = new ArrayList<>();
-        for (int i = 0; i < plans.size(); i += CHUNK) chunks.add(plans.subList(i, Math.min(plans.size(), i + CHUNK)));
+        // a few large chunks: each fluidsynth process loads the 141 MB soundfont; the size depends only on the clip
+        // count, never on the thread count, so the audio does not either
+        int chunkSize = Math.max(100, Math.min(600, (plans.size() + 3) / 4));
+        for (int i = 0; i < plans.size(); i += chunkSize) chunks.add(plans.subList(i, Math.min(plans.size(), i + chunkSize)));
         Manifest.Clip[] rows = new Manifest.Clip[plans.size()];
         Parallel.forEach(chunks, options.threads(), (k, chunk) -> {
             float[] audio = render(work, k, chunk);

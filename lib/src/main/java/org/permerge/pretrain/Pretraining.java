@@ -1,0 +1,165 @@
+package org.permerge.pretrain;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import org.permerge.checkpoint.AtomicFiles;
+import org.permerge.checkpoint.EncoderCheckpoint;
+import org.permerge.checkpoint.Preprocessor;
+import org.permerge.model.EncoderConfig;
+
+import java.io.PrintStream;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * One pretraining run from clips to a saved checkpoint: pad the clips to the crop length, label their
+ * frames with k-means per codebook, initialise the encoder from the seed, train by masked prediction,
+ * and write a Hugging Face folder with provenance, the loss curve and a description of the targets.
+ */
+public final class Pretraining {
+    /** The mini encoders' audio rate. */
+    public static final int SAMPLE_RATE = 16_000;
+    /** The mini encoders normalise each clip to zero mean and unit variance, as wav2vec 2.0-family base models fed raw audio do. */
+    public static final Preprocessor PREPROCESSOR = new Preprocessor(SAMPLE_RATE, true);
+
+    /** What a run produced. */
+    public record Result(Path checkpoint, LossCurve curve, long parameters, double targetSeconds, double trainSeconds,
+                         double stepsPerSecond, List<String> targetSummaries) {}
+
+    private Pretraining() {}
+
+    /**
+     * @param clips       16 kHz mono clips (any length; shorter than the crop → zero-padded at the end)
+     * @param codebooks   target streams, each with its own prediction head
+     * @param provenance  recorded with the checkpoint, completed with the run's settings and outcome
+     */
+    public static Result run(EncoderConfig config, List<float[]> clips, List<TargetCodebook> codebooks, PretrainSettings settings,
+                             Path out, Map<String, String> provenance, PrintStream log, boolean progressBar) {
+        return run(config, clips, codebooks, settings, out, provenance, log, progressBar, Double.POSITIVE_INFINITY);
+    }
+
+    /** As {@link #run(EncoderConfig, List, List, PretrainSettings, Path, Map, PrintStream, boolean)}, stopping training after {@code maxTrainSeconds}. */
+    public static Result run(EncoderConfig config, List<float[]> clips, List<TargetCodebook> codebooks, PretrainSettings settings,
+                             Path out, Map<String, String> provenance, PrintStream log, boolean progressBar, double maxTrainSeconds) {
+        if (clips.isEmpty()) throw new IllegalArgumentException("pretrain: no clips to train on");
+        List<float[]> padded = new ArrayList<>(clips.size());
+        int[] frames = new int[clips.size()];
+        for (int i = 0; i < clips.size(); i++) {
+            float[] c = clips.get(i);
+            float[] p = c.length >= settings.clipSamples() ? c : java.util.Arrays.copyOf(c, settings.clipSamples());
+            padded.add(p);
+            frames[i] = config.framesFor(p.length);
+        }
+        long t0 = System.nanoTime();
+        List<FrameTargets> targets = new ArrayList<>();
+        List<String> summaries = new ArrayList<>();
+        for (int k = 0; k < codebooks.size(); k++) {
+            FrameTargets t = FrameTargets.fit(codebooks.get(k), padded, SAMPLE_RATE, frames, settings.maxFitFrames(), settings.seed() * 1009 + k);
+            targets.add(t);
+            summaries.add(t.usageSummary());
+            log.println("targets " + t.usageSummary());
+        }
+        double targetSeconds = (System.nanoTime() - t0) / 1e9;
+        long t1 = System.nanoTime();
+        LossCurve curve;
+        long params = MiniArchitecture.parameterCount(config);
+        log.printf(Locale.ROOT, "pretrain: %s, %d parameters, %d clips, %d steps of %d crops of %d samples, seed %d%n",
+                config, params, clips.size(), settings.steps(), settings.batchSize(), settings.clipSamples(), settings.seed());
+        try (HubertTrainable enc = HubertTrainable.initialise(config, settings.seed())) {
+            curve = new MaskedPrediction(enc, padded, targets, settings, x -> PREPROCESSOR.apply(x, SAMPLE_RATE))
+                    .optLog(log, progressBar).optTimeBudget(maxTrainSeconds).train();
+            double trainSeconds = (System.nanoTime() - t1) / 1e9;
+            int stepsRun = curve.points().size();
+            double sps = stepsRun / trainSeconds;
+            Map<String, String> prov = new LinkedHashMap<>(provenance);
+            prov.put("pretrain.objective", "HuBERT masked prediction (cosine logits / 0.1, cross-entropy on masked frames, summed over codebooks)");
+            prov.put("pretrain.seed", Long.toString(settings.seed()));
+            prov.put("pretrain.steps", Integer.toString(settings.steps()));
+            prov.put("pretrain.steps_run", Integer.toString(stepsRun));
+            prov.put("pretrain.batch_size", Integer.toString(settings.batchSize()));
+            prov.put("pretrain.clip_samples", Integer.toString(settings.clipSamples()));
+            prov.put("pretrain.peak_learning_rate", Double.toString(settings.peakLearningRate()));
+            prov.put("pretrain.warmup_steps", Integer.toString(settings.warmupSteps()));
+            prov.put("pretrain.optimizer", "AdamW beta=(0.9,0.98) eps=1e-6 wd=0.01 clip_norm=10, warmup + linear decay");
+            prov.put("pretrain.mask", String.format(Locale.ROOT, "span %d frames, mask_prob %.2f, min spans %d",
+                    settings.mask().spanLength(), settings.mask().maskProb(), settings.mask().minSpans()));
+            prov.put("pretrain.head_dim", Integer.toString(settings.headDim()));
+            for (int k = 0; k < codebooks.size(); k++) {
+                TargetCodebook b = codebooks.get(k);
+                prov.put("pretrain.targets." + b.name(), b.recipe() + "; " + summaries.get(k));
+            }
+            prov.put("pretrain.clips", Integer.toString(clips.size()));
+            prov.put("pretrain.parameters", Long.toString(params));
+            prov.put("pretrain.train_seconds", String.format(Locale.ROOT, "%.1f", trainSeconds));
+            prov.put("pretrain.steps_per_second", String.format(Locale.ROOT, "%.3f", sps));
+            prov.put("pretrain.loss_first_1pct", String.format(Locale.ROOT, "%.4f", curve.meanLossFirst(Math.max(1, stepsRun / 100))));
+            prov.put("pretrain.loss_last_1pct", String.format(Locale.ROOT, "%.4f", curve.meanLossLast(Math.max(1, stepsRun / 100))));
+            EncoderCheckpoint.save(out, config, enc.toStateDict(), PREPROCESSOR, prov);
+            curve.write(out, "Masked-prediction loss, " + prov.getOrDefault("pretrain.domain", "") + " seed " + settings.seed());
+            writeTargets(out.resolve("pretrain-targets.json"), targets);
+            log.printf(Locale.ROOT, "pretrain: %.1f s of training (%.2f steps/s), loss %.3f -> %.3f, saved %s%n", trainSeconds, sps,
+                    curve.meanLossFirst(Math.max(1, stepsRun / 100)), curve.meanLossLast(Math.max(1, stepsRun / 100)), out);
+            return new Result(out, curve, params, targetSeconds, trainSeconds, sps, summaries);
+        }
+    }
+
+    /** The k-means codebooks (standardisation and centroids), so targets can be recomputed for new audio. */
+    private static void writeTargets(Path file, List<FrameTargets> targets) {
+        JsonArray arr = new JsonArray();
+        for (FrameTargets t : targets) {
+            JsonObject o = new JsonObject();
+            o.addProperty("name", t.codebook().name());
+            o.addProperty("recipe", t.codebook().recipe());
+            o.addProperty("clusters", t.kmeans().k());
+            o.addProperty("fit_frames", t.fitFrames());
+            o.addProperty("lloyd_iterations", t.kmeans().iterations());
+            o.add("mean", floats(t.mean()));
+            o.add("std", floats(t.std()));
+            JsonArray c = new JsonArray();
+            for (float[] row : t.kmeans().centroids()) c.add(floats(row));
+            o.add("centroids", c);
+            arr.add(o);
+        }
+        JsonObject root = new JsonObject();
+        root.add("codebooks", arr);
+        AtomicFiles.writeString(file, new GsonBuilder().create().toJson(root));
+    }
+
+    private static JsonArray floats(float[] v) {
+        JsonArray a = new JsonArray();
+        for (float x : v) a.add(x);
+        return a;
+    }
+
+    /** The current git commit of the project folder (with "-dirty" when it has uncommitted changes), or "unknown". */
+    public static String gitCommit(Path projectDir) {
+        try {
+            String head = exec(projectDir, "git", "rev-parse", "HEAD");
+            if (head == null) return "unknown";
+            String status = exec(projectDir, "git", "status", "--porcelain", "--untracked-files=no");
+            return status != null && !status.isBlank() ? head + "-dirty" : head;
+        } catch (RuntimeException e) {
+            return "unknown";
+        }
+    }
+
+    private static String exec(Path dir, String... cmd) {
+        try {
+            Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes()).trim();
+            return p.waitFor() == 0 ? out : null;
+        } catch (java.io.IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+}
