@@ -2,6 +2,7 @@ package org.permerge.bench;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -73,7 +74,13 @@ public final class CalibrationPass {
             @Override
             public void accept(String tap, NDArray activation, NDArray frameMask) {
                 long d = activation.getShape().get(2);
-                sink.accept(tap, activation.reshape(-1, d).booleanMask(frameMask.reshape(-1)));
+                boolean[] keep = frameMask.reshape(-1).toBooleanArray();
+                int n = 0;
+                for (boolean k : keep) if (k) n++;
+                long[] rows = new long[n];
+                for (int i = 0, j = 0; i < keep.length; i++) if (keep[i]) rows[j++] = i;
+                NDArray flat = activation.reshape(-1, d);
+                sink.accept(tap, flat.get(new NDIndex("{}", flat.getManager().create(rows))));
             }
 
             @Override

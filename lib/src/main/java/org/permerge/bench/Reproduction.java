@@ -69,6 +69,12 @@ public final class Reproduction {
         prov.put("started", t0.toString());
         prov.put("preset", config.name());
         prov.put("config", com.google.gson.JsonParser.parseString(config.toJson()));
+        if (config.threads() > 0 && "PyTorch".equals(ai.djl.engine.Engine.getInstance().getEngineName())) {
+            // Small encoders gain nothing from a thread pool, and on a shared machine OpenMP's spinning workers
+            // made extraction ~13x slower here (20.3 s vs 1.5 s for 64 clips of the tiny fixture).
+            ai.djl.pytorch.jni.JniUtils.setNumThreads(config.threads());
+        }
+        prov.put("threads", config.threads());
 
         Instant t = Instant.now();
         EncoderCheckpoint a = load(config.modelA(), project, null);
@@ -240,7 +246,7 @@ public final class Reproduction {
     }
 
     private static EncoderCheckpoint load(StudyConfig.ModelSource src, Path project, EncoderCheckpoint reference) {
-        Path p = project.resolve(src.path()).normalize();
+        Path p = resolve(project, src.path());
         if (!Files.exists(p)) {
             throw new IllegalArgumentException("model " + src.label() + ": no checkpoint at " + p
                     + " (the preset's path is relative to the project folder " + project + ")");
@@ -249,6 +255,18 @@ public final class Reproduction {
         if (src.randomSeed() == null) return c;
         // A stand-in second model: the same architecture with seeded random weights.
         return EncoderCheckpoint.of(c.config(), RandomWeights.create(c.config(), src.randomSeed()), c.preprocessor());
+    }
+
+    /**
+     * A path of the config: relative to the project, except that {@code ../shared/...} means the shared fixtures
+     * folder wherever {@link org.permerge.notebook.Project#shared()} finds it (a worktree sits deeper than ../).
+     */
+    static Path resolve(Path project, String path) {
+        Path direct = project.resolve(path).normalize();
+        if (path.startsWith("../shared/") && !Files.exists(direct)) {
+            return org.permerge.notebook.Project.shared().resolve(path.substring("../shared/".length())).normalize();
+        }
+        return direct;
     }
 
     private static Map<String, Object> describe(StudyConfig.ModelSource src, EncoderCheckpoint c) {
@@ -264,7 +282,7 @@ public final class Reproduction {
 
     /** A manifest given by path, or the mini world's generated corpus (cached under .cache/corpora). */
     static Manifest corpus(StudyConfig.CorpusSource src, String domain, Path project) {
-        if (src.manifest() != null) return Manifest.read(project.resolve(src.manifest()).normalize());
+        if (src.manifest() != null) return Manifest.read(resolve(project, src.manifest()));
         Path dir = project.resolve(".cache").resolve("corpora")
                 .resolve(domain + "-seed" + src.seed() + "-clips" + src.clips() + "-cal" + src.calibrationClips());
         Path manifest = dir.resolve("manifest.jsonl");

@@ -203,26 +203,27 @@ public final class PyTorchZip {
             expect *= size[i];
         }
         int n = Math.toIntExact(numel);
-        ByteBuffer out = ByteBuffer.allocate(n * es).order(ByteOrder.LITTLE_ENDIAN);
+        if (n == 0) return new Tensor(dt, size, ByteBuffer.allocate(0));
         if (contiguous && order == ByteOrder.LITTLE_ENDIAN) {
-            out.put(storage.duplicate().position((int) (ref.offset() * es)).limit((int) ((ref.offset() + numel) * es)));
-        } else {
-            long[] idx = new long[size.length];
-            long src0 = ref.offset();
-            for (int k = 0; k < n; k++) {
-                int at = (int) (src0 * es);
-                for (int b = 0; b < es; b++) {
-                    // Big-endian archives store each element's bytes reversed relative to the little-endian result.
-                    out.put(k * es + b, storage.get(order == ByteOrder.LITTLE_ENDIAN ? at + b : at + es - 1 - b));
+            // The common case: a view of the storage's bytes, shared rather than copied (tensors are read-only).
+            return new Tensor(dt, size, storage.duplicate().position((int) (ref.offset() * es)).limit((int) ((ref.offset() + numel) * es)));
+        }
+        ByteBuffer out = ByteBuffer.allocate(n * es).order(ByteOrder.LITTLE_ENDIAN);
+        long[] idx = new long[size.length];
+        long src0 = ref.offset();
+        for (int k = 0; k < n; k++) {
+            int at = (int) (src0 * es);
+            for (int b = 0; b < es; b++) {
+                // Big-endian archives store each element's bytes reversed relative to the little-endian result.
+                out.put(k * es + b, storage.get(order == ByteOrder.LITTLE_ENDIAN ? at + b : at + es - 1 - b));
+            }
+            for (int d = size.length - 1; d >= 0; d--) {
+                if (++idx[d] < size[d]) {
+                    src0 += stride[d];
+                    break;
                 }
-                for (int d = size.length - 1; d >= 0; d--) {
-                    if (++idx[d] < size[d]) {
-                        src0 += stride[d];
-                        break;
-                    }
-                    src0 -= (size[d] - 1) * stride[d];
-                    idx[d] = 0;
-                }
+                src0 -= (size[d] - 1) * stride[d];
+                idx[d] = 0;
             }
         }
         out.position(0);

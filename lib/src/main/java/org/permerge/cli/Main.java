@@ -18,6 +18,9 @@ import picocli.CommandLine.Command;
                 ReproduceCommand.class,
                 PretrainCommand.class,
                 StatsMergeCommand.class,
+                PermuteCommand.class,
+                MergeCommand.class,
+                MergeBenchCommand.class,
         })
 public final class Main implements Runnable {
     @Override
