@@ -62,6 +62,21 @@ public final class Reproduction {
 
     /** Runs the study described by {@code config}; paths in it are relative to {@code project}. */
     public static Result run(StudyConfig config, Path project, Path out) {
+        boolean pytorch = "PyTorch".equals(ai.djl.engine.Engine.getInstance().getEngineName());
+        int before = pytorch ? ai.djl.pytorch.jni.JniUtils.getNumThreads() : 0;
+        try {
+            if (config.threads() > 0 && pytorch) {
+                // Small encoders gain nothing from a thread pool, and on a shared machine OpenMP's spinning workers
+                // made extraction ~13x slower here (20.3 s vs 1.5 s for 64 clips of the tiny fixture).
+                ai.djl.pytorch.jni.JniUtils.setNumThreads(config.threads());
+            }
+            return runStudy(config, project, out);
+        } finally {
+            if (pytorch) ai.djl.pytorch.jni.JniUtils.setNumThreads(before);
+        }
+    }
+
+    private static Result runStudy(StudyConfig config, Path project, Path out) {
         Instant t0 = Instant.now();
         Map<String, Object> prov = new LinkedHashMap<>();
         Map<String, Double> seconds = new LinkedHashMap<>();
@@ -69,11 +84,6 @@ public final class Reproduction {
         prov.put("started", t0.toString());
         prov.put("preset", config.name());
         prov.put("config", com.google.gson.JsonParser.parseString(config.toJson()));
-        if (config.threads() > 0 && "PyTorch".equals(ai.djl.engine.Engine.getInstance().getEngineName())) {
-            // Small encoders gain nothing from a thread pool, and on a shared machine OpenMP's spinning workers
-            // made extraction ~13x slower here (20.3 s vs 1.5 s for 64 clips of the tiny fixture).
-            ai.djl.pytorch.jni.JniUtils.setNumThreads(config.threads());
-        }
         prov.put("threads", config.threads());
 
         Instant t = Instant.now();
