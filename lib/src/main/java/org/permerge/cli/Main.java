@@ -16,6 +16,11 @@ import picocli.CommandLine.Command;
                 AlignBenchCommand.class,
                 DownloadCommand.class,
                 ReproduceCommand.class,
+                PretrainCommand.class,
+                StatsMergeCommand.class,
+                PermuteCommand.class,
+                MergeCommand.class,
+                MergeBenchCommand.class,
         })
 public final class Main implements Runnable {
     @Override

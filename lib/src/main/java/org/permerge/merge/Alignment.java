@@ -49,70 +49,68 @@ public final class Alignment {
 
     /** Solves the recipe's spaces from the statistics (residual pooled over every hidden state). */
     public static Alignment solve(AlignmentStatistics stats, MergeRecipe recipe) {
-        return solve(stats, recipe, AlignmentStatistics.ResidualPooling.ALL);
+        return solve(StatisticsView.of(stats), recipe, AlignmentStatistics.ResidualPooling.ALL);
     }
 
     /** Solves the recipe's spaces; the residual stream is correlated with the given pooling. */
-    public static Alignment solve(AlignmentStatistics stats, MergeRecipe recipe, AlignmentStatistics.ResidualPooling pooling) {
+    public static Alignment solve(StatisticsView stats, MergeRecipe recipe, AlignmentStatistics.ResidualPooling pooling) {
         EncoderConfig c = stats.configA();
         PermutationSpec spec = PermutationSpec.hubert(c);
         List<String> chosen = recipe.spaces(c);
         Map<String, int[]> perms = new LinkedHashMap<>();
         Map<String, int[]> blockOrders = new LinkedHashMap<>();
-        Map<String, double[]> correlations = new LinkedHashMap<>();
         Map<String, Long> frames = stats.framesPerSpace();
-        // attn before qk: the head order of attn.L drives qk.L.
-        List<String> order = new ArrayList<>(spec.spaces().keySet());
-        for (String name : order) {
+        List<SpaceMatch> matches = new ArrayList<>();
+        // Spec order puts attn.L before qk.L, whose head order it drives. Each correlation matrix is dropped as
+        // soon as its space is done: the FFN ones are 72 MB each at base size.
+        for (String name : spec.spaces().keySet()) {
             Space s = spec.space(name);
             double[] corr = correlationOf(stats, s, pooling);
-            correlations.put(name, corr);
-            if (!chosen.contains(name)) continue;
             int d = s.size();
-            switch (s.family()) {
-                case "cnn", "ffn" -> perms.put(name, LinearAssignment.solve(corr, d, d, true).rowToCol());
-                case "attn" -> {
-                    HeadAwareMatching.BlockMatching m = HeadAwareMatching.matchHeads(corr, s.blocks(), s.blockSize());
-                    perms.put(name, m.perm());
-                    blockOrders.put(name, m.blockPerm());
-                }
-                case "residual" -> {
-                    HeadAwareMatching.BlockMatching m = HeadAwareMatching.matchGroups(corr, s.blocks(), s.blockSize());
-                    perms.put(name, m.perm());
-                    blockOrders.put(name, m.blockPerm());
-                }
-                case "qk" -> {
-                    int l = Integer.parseInt(name.substring(3));
-                    int[] heads = blockOrders.getOrDefault(s.blockOrderFrom(), Permutations.identity(s.blocks()));
-                    HeadAwareMatching.BlockMatching m = HeadAwareMatching.matchQueryKey(stats.query(l).correlation(),
-                            stats.key(l).correlation(), heads, s.blocks(), s.blockSize());
-                    // Stored as within-head permutations; the head order comes from attn.L (Permutations#effective).
-                    int[] within = new int[d];
-                    for (int h = 0; h < s.blocks(); h++) {
-                        for (int r = 0; r < s.blockSize(); r++) within[h * s.blockSize() + r] = h * s.blockSize() + m.withinPerms()[h][r];
+            if (chosen.contains(name)) {
+                switch (s.family()) {
+                    case "cnn", "ffn" -> perms.put(name, LinearAssignment.solve(corr, d, d, true).rowToCol());
+                    case "attn" -> {
+                        HeadAwareMatching.BlockMatching m = HeadAwareMatching.matchHeads(corr, s.blocks(), s.blockSize());
+                        perms.put(name, m.perm());
+                        blockOrders.put(name, m.blockPerm());
                     }
-                    perms.put(name, within);
-                    blockOrders.put(name, heads.clone());
+                    case "residual" -> {
+                        HeadAwareMatching.BlockMatching m = HeadAwareMatching.matchGroups(corr, s.blocks(), s.blockSize());
+                        perms.put(name, m.perm());
+                        blockOrders.put(name, m.blockPerm());
+                    }
+                    case "qk" -> {
+                        int l = Integer.parseInt(name.substring(3));
+                        int[] heads = blockOrders.getOrDefault(s.blockOrderFrom(), Permutations.identity(s.blocks()));
+                        HeadAwareMatching.BlockMatching m = HeadAwareMatching.matchQueryKey(stats.query(l).correlation(),
+                                stats.key(l).correlation(), heads, s.blocks(), s.blockSize());
+                        // Stored as within-head permutations; the head order comes from attn.L (Permutations#effective).
+                        int[] within = new int[d];
+                        for (int h = 0; h < s.blocks(); h++) {
+                            for (int r = 0; r < s.blockSize(); r++) within[h * s.blockSize() + r] = h * s.blockSize() + m.withinPerms()[h][r];
+                        }
+                        perms.put(name, within);
+                        blockOrders.put(name, heads.clone());
+                    }
+                    default -> throw new IllegalStateException("no matcher for space " + name);
                 }
-                default -> throw new IllegalStateException("no matcher for space " + name);
             }
+            Map<String, int[]> local = new LinkedHashMap<>();
+            if (perms.containsKey(name)) local.put(name, perms.get(name));
+            if (s.withinBlocks() && perms.containsKey(s.blockOrderFrom())) local.put(s.blockOrderFrom(), perms.get(s.blockOrderFrom()));
+            int[] eff = Permutations.of(local).effective(s);
+            matches.add(new SpaceMatch(name, d, chosen.contains(name), Permutations.movedFraction(eff),
+                    meanMatched(corr, Permutations.identity(d)), meanMatched(corr, eff), blockOrders.get(name),
+                    frames.getOrDefault(name, 0L)));
         }
         Permutations p = Permutations.of(perms);
         spec.validate(p);
-        List<SpaceMatch> matches = new ArrayList<>();
-        for (String name : order) {
-            Space s = spec.space(name);
-            int[] eff = p.effective(s);
-            double[] corr = correlations.get(name);
-            matches.add(new SpaceMatch(name, s.size(), chosen.contains(name), Permutations.movedFraction(eff),
-                    meanMatched(corr, Permutations.identity(s.size())), meanMatched(corr, eff), blockOrders.get(name),
-                    frames.getOrDefault(name, 0L)));
-        }
         return new Alignment(recipe, p, matches);
     }
 
     /** The correlation a space is matched on; for qk.L the mean of its query and key correlations. */
-    private static double[] correlationOf(AlignmentStatistics stats, Space s, AlignmentStatistics.ResidualPooling pooling) {
+    private static double[] correlationOf(StatisticsView stats, Space s, AlignmentStatistics.ResidualPooling pooling) {
         if (s.family().equals("qk")) {
             int l = Integer.parseInt(s.name().substring(3));
             double[] q = stats.query(l).correlation();

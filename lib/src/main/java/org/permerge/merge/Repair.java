@@ -116,6 +116,11 @@ public final class Repair {
      * calibration run ({@link AlignmentStatistics.PreActivation#CORRELATION} mode is needed for ρ).
      */
     public static List<SpaceRepair> closedForm(StateDict merged, AlignmentStatistics stats, Permutations perms, Lambda lambda) {
+        return closedForm(merged, StatisticsView.of(stats), perms, lambda);
+    }
+
+    /** Closed-form REPAIR from a statistics view (e.g. a lazily read {@link StatisticsFile}). */
+    public static List<SpaceRepair> closedForm(StateDict merged, StatisticsView stats, Permutations perms, Lambda lambda) {
         EncoderConfig c = stats.configA();
         PermutationSpec spec = PermutationSpec.hubert(c);
         List<SpaceRepair> out = new ArrayList<>();
@@ -144,6 +149,12 @@ public final class Repair {
      * preprocessed for model A) gives each unit's actual mean and std, which are then moved to the goal.
      */
     public static List<SpaceRepair> measured(StateDict merged, AlignmentStatistics stats, Permutations perms, Lambda lambda,
+                                             List<float[]> clips, int batchSize) {
+        return measured(merged, StatisticsView.of(stats), perms, lambda, clips, batchSize);
+    }
+
+    /** Measured REPAIR with the goal statistics from a statistics view. */
+    public static List<SpaceRepair> measured(StateDict merged, StatisticsView stats, Permutations perms, Lambda lambda,
                                              List<float[]> clips, int batchSize) {
         EncoderConfig c = stats.configA();
         List<Site> sites = sites(c);

@@ -33,7 +33,6 @@ public final class MusicCorpus {
     static final long SALT = 0x3051cL;
     private static final double SLOT_SECONDS = 2.6;
     private static final double FIRST_SLOT = 0.5;
-    private static final int CHUNK = 250;
     private static final String[] NOTE_NAMES = {"C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"};
 
     /** A General MIDI instrument with the range its chord roots are drawn from. */
@@ -103,10 +102,6 @@ public final class MusicCorpus {
         Map<String, String> rhythmGroup = new LinkedHashMap<>();
         for (String r : RHYTHMS) rhythmGroup.put(r, "all");
         Holdout rhythms = Holdout.stratified("rhythm", rhythmGroup, 1, 1, rng);
-        Map<String, String> rootGroup = new LinkedHashMap<>();
-        for (String n : NOTE_NAMES) rootGroup.put(n, "all");
-        Holdout roots = Holdout.stratified("root", rootGroup, 2, 2, rng);
-
         List<String> families = INSTRUMENTS.stream().map(Instrument::family).distinct().toList();
         Map<String, BalancedCycle<Instrument>> byFamily = new LinkedHashMap<>();
         for (String f : families) {
@@ -125,17 +120,18 @@ public final class MusicCorpus {
         }
         BalancedCycle<Instrument> calInstruments = new BalancedCycle<>(INSTRUMENTS.stream()
                 .filter(i -> programs.of(i.name()).equals(Holdout.TRAIN)).toList(), rng);
-        BalancedCycle<Integer> calRoots = new BalancedCycle<>(pcs.stream()
-                .filter(p -> roots.of(NOTE_NAMES[p]).equals(Holdout.TRAIN)).toList(), rng);
         BalancedCycle<String> calRhythms = new BalancedCycle<>(rhythms.values(Holdout.TRAIN), rng);
         for (int i = 0; i < options.calibrationClips(); i++) {
-            plans.add(plan(options.seed(), options.clips() + i, "calibration", calInstruments.next(), calRoots.next(),
+            plans.add(plan(options.seed(), options.clips() + i, "calibration", calInstruments.next(), rootCycle.next(),
                     qualityCycle.next(), calRhythms.next()));
         }
 
         Path work = SpeechCorpus.workDir(options.out());
         List<List<Plan>> chunks = new ArrayList<>();
-        for (int i = 0; i < plans.size(); i += CHUNK) chunks.add(plans.subList(i, Math.min(plans.size(), i + CHUNK)));
+        // a few large chunks: each fluidsynth process loads the 141 MB soundfont; the size depends only on the clip
+        // count, never on the thread count, so the audio does not either
+        int chunkSize = Math.max(100, Math.min(600, (plans.size() + 3) / 4));
+        for (int i = 0; i < plans.size(); i += chunkSize) chunks.add(plans.subList(i, Math.min(plans.size(), i + chunkSize)));
         Manifest.Clip[] rows = new Manifest.Clip[plans.size()];
         Parallel.forEach(chunks, options.threads(), (k, chunk) -> {
             float[] audio = render(work, k, chunk);
@@ -145,7 +141,7 @@ public final class MusicCorpus {
                 int start = (int) Math.round((FIRST_SLOT + j * SLOT_SECONDS) * SAMPLE_RATE);
                 float[] slice = new float[len];
                 System.arraycopy(audio, start, slice, 0, Math.max(0, Math.min(len, audio.length - start)));
-                rows[p.index()] = finishClip(options.out(), p, slice, programs, rhythms, roots);
+                rows[p.index()] = finishClip(options.out(), p, slice, programs, rhythms);
                 progress.accept(1);
             }
         });
@@ -169,16 +165,15 @@ public final class MusicCorpus {
         Map<String, Object> tasks = new LinkedHashMap<>();
         tasks.put("family", SpeechCorpus.task("family", rhythms));
         tasks.put("root", SpeechCorpus.task("root", programs));
-        tasks.put("chord", SpeechCorpus.task("quality", roots));
+        tasks.put("chord", SpeechCorpus.task("quality", programs));
         tasks.put("rhythm", SpeechCorpus.task("rhythm", programs));
         header.put("tasks", tasks);
         header.put("split_rule", "Each task holds out a factor it does not predict: instrument family is tested on "
-                + "rhythmic styles never heard in training (one style each for dev and test); root and rhythm are tested "
-                + "on instruments never heard in training (one instrument per family each for dev and test); chord "
-                + "quality on roots never heard in training (two pitch classes each for dev and test). The root task "
-                + "leaves out augmented chords, whose root is ambiguous (they are symmetric). A row's 'splits' gives its "
-                + "split per task; 'split' is 'labeled' or 'calibration'. Calibration clips carry no labels and draw "
-                + "only training-side instruments, rhythms and roots.");
+                + "rhythmic styles never heard in training (one style each for dev and test); root, chord quality and "
+                + "rhythm are tested on instruments never heard in training (one instrument per family each for dev "
+                + "and test). The root task leaves out augmented chords, whose root is ambiguous (they are symmetric). "
+                + "A row's 'splits' gives its split per task; 'split' is 'labeled' or 'calibration'. Calibration clips "
+                + "carry no labels and draw only training-side instruments and rhythms.");
         header.put("factors", ClipAssembly.ordered(
                 "root_key", "MIDI key of the root, any octave that keeps it inside the instrument's range",
                 "inversion", "0 (50 %), 1 (30 %) or 2 (20 %)",
@@ -296,8 +291,7 @@ public final class MusicCorpus {
         }
     }
 
-    private static Manifest.Clip finishClip(Path out, Plan p, float[] slice, Holdout programs, Holdout rhythms,
-                                            Holdout roots) {
+    private static Manifest.Clip finishClip(Path out, Plan p, float[] slice, Holdout programs, Holdout rhythms) {
         float[] x = ClipAssembly.finish(slice, slice.length, 0, p.levelDb(), p.snrDb(), p.colour(), 320, p.rng());
         ClipAssembly.Written w = ClipAssembly.write(out, p.id(), x, SAMPLE_RATE);
         Map<String, String> labels = new LinkedHashMap<>();
@@ -311,7 +305,7 @@ public final class MusicCorpus {
             labels.put("rhythm", p.rhythm());
             splits.put("family", rhythms.of(p.rhythm()));
             if (!p.quality().name().equals("augmented")) splits.put("root", programs.of(p.instrument().name()));
-            splits.put("chord", roots.of(rootName));
+            splits.put("chord", programs.of(p.instrument().name()));
             splits.put("rhythm", programs.of(p.instrument().name()));
         }
         Map<String, Object> f = new LinkedHashMap<>();

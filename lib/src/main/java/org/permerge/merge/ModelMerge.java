@@ -1,0 +1,184 @@
+package org.permerge.merge;
+
+import org.permerge.Version;
+import org.permerge.checkpoint.EncoderCheckpoint;
+import org.permerge.checkpoint.StateDict;
+import org.permerge.correlate.AlignmentStatistics;
+import org.permerge.model.EncoderConfig;
+import org.permerge.permute.PermutationSpec;
+import tech.tablesaw.api.Table;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One merge, end to end from accumulated statistics: match the recipe's spaces, permute B, interpolate with
+ * λ, optionally REPAIR, and keep the diagnostics and provenance; {@link Result#save(Path)} writes a Hugging
+ * Face folder. The merged model takes model A's preprocessing.
+ */
+public final class ModelMerge {
+    private final EncoderCheckpoint a;
+    private final EncoderCheckpoint b;
+    private final StatisticsView stats;
+    private final MergeRecipe recipe;
+    private final Lambda lambda;
+    private final Repair.Mode repair;
+    private final List<float[]> repairClips;
+    private final AlignmentStatistics.ResidualPooling pooling;
+    private final Map<String, String> provenance;
+
+    private ModelMerge(Builder x) {
+        this.a = Objects.requireNonNull(x.a, "setModelA is required");
+        this.b = Objects.requireNonNull(x.b, "setModelB is required");
+        this.stats = Objects.requireNonNull(x.stats, "setStatistics is required");
+        this.recipe = Objects.requireNonNull(x.recipe, "setRecipe is required");
+        this.lambda = Objects.requireNonNull(x.lambda, "setLambda is required");
+        this.repair = x.repair;
+        this.repairClips = x.repairClips;
+        this.pooling = x.pooling;
+        this.provenance = x.provenance;
+        if (repair == Repair.Mode.MEASURED && (repairClips == null || repairClips.isEmpty())) {
+            throw new IllegalArgumentException("measured REPAIR needs calibration clips (optRepair(MEASURED, clips))");
+        }
+        if (!a.config().equals(stats.configA())) {
+            throw new IllegalArgumentException("the statistics were measured with another model A architecture (" + stats.configA()
+                    + ") than the given model A (" + a.config() + ")");
+        }
+        if (!sameShapes(a.config(), b.config())) {
+            throw new IllegalArgumentException("models A and B must have the same layer shapes: " + a.config() + " vs " + b.config());
+        }
+    }
+
+    private static boolean sameShapes(EncoderConfig x, EncoderConfig y) {
+        return PermutationSpec.hubert(x).tensors().keySet().equals(PermutationSpec.hubert(y).tensors().keySet())
+                && x.hiddenSize() == y.hiddenSize() && x.intermediateSize() == y.intermediateSize()
+                && java.util.Arrays.equals(x.convDim(), y.convDim()) && x.numAttentionHeads() == y.numAttentionHeads();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builder: {@code set…} required, {@code opt…} optional. */
+    public static final class Builder {
+        private EncoderCheckpoint a;
+        private EncoderCheckpoint b;
+        private StatisticsView stats;
+        private MergeRecipe recipe;
+        private Lambda lambda;
+        private Repair.Mode repair = Repair.Mode.NONE;
+        private List<float[]> repairClips;
+        private AlignmentStatistics.ResidualPooling pooling = AlignmentStatistics.ResidualPooling.ALL;
+        private final Map<String, String> provenance = new LinkedHashMap<>();
+
+        private Builder() {}
+
+        /** The reference model (kept unpermuted; its preprocessing is the merged model's). */
+        public Builder setModelA(EncoderCheckpoint m) {
+            this.a = m;
+            return this;
+        }
+
+        /** The model that is permuted toward A. */
+        public Builder setModelB(EncoderCheckpoint m) {
+            this.b = m;
+            return this;
+        }
+
+        /** Statistics of A and B on the same calibration audio. */
+        public Builder setStatistics(StatisticsView s) {
+            this.stats = s;
+            return this;
+        }
+
+        public Builder setStatistics(AlignmentStatistics s) {
+            return setStatistics(StatisticsView.of(s));
+        }
+
+        public Builder setRecipe(MergeRecipe r) {
+            this.recipe = r;
+            return this;
+        }
+
+        public Builder setLambda(Lambda l) {
+            this.lambda = l;
+            return this;
+        }
+
+        /** REPAIR mode; measured REPAIR needs calibration clips (preprocessed for model A). */
+        public Builder optRepair(Repair.Mode mode, List<float[]> clips) {
+            this.repair = Objects.requireNonNull(mode);
+            this.repairClips = clips;
+            return this;
+        }
+
+        /** Which hidden states the residual space is matched on (default: pooled over all). */
+        public Builder optResidualPooling(AlignmentStatistics.ResidualPooling p) {
+            this.pooling = Objects.requireNonNull(p);
+            return this;
+        }
+
+        /** Calibration manifest and its checksum, recorded in the output's provenance. */
+        public Builder optCalibration(String manifest, String sha256) {
+            provenance.put("calibration.manifest", manifest);
+            provenance.put("calibration.sha256", sha256);
+            return this;
+        }
+
+        /** Any further provenance entry. */
+        public Builder optProvenance(String key, String value) {
+            provenance.put(key, value);
+            return this;
+        }
+
+        public ModelMerge build() {
+            return new ModelMerge(this);
+        }
+    }
+
+    /** The merged model with what was done to make it. */
+    public record Result(EncoderCheckpoint merged, Alignment alignment, List<Repair.SpaceRepair> repairs, Map<String, String> provenance) {
+        /** The diagnostics table (see {@link MergeDiagnostics}). */
+        public Table diagnostics() {
+            return MergeDiagnostics.table(alignment, repairs);
+        }
+
+        /** Writes the Hugging Face folder with the provenance. */
+        public void save(Path dir) {
+            merged.save(dir, provenance);
+        }
+    }
+
+    /** Runs the merge. */
+    public Result run() {
+        EncoderConfig c = a.config();
+        Alignment alignment = Alignment.solve(stats, recipe, pooling);
+        StateDict merged = Interpolation.interpolate(PermutationSpec.hubert(c), a.weights(), b.weights(), alignment.permutations(), lambda);
+        List<Repair.SpaceRepair> repairs = new ArrayList<>();
+        switch (repair) {
+            case CLOSED -> repairs.addAll(Repair.closedForm(merged, stats, alignment.permutations(), lambda));
+            case MEASURED -> repairs.addAll(Repair.measured(merged, stats, alignment.permutations(), lambda, repairClips, 8));
+            case NONE -> { }
+        }
+        if (repair != Repair.Mode.NONE) repairs.addAll(Repair.notApplicable(c));
+        Map<String, String> prov = new LinkedHashMap<>();
+        prov.put("permerge.version", Version.VERSION);
+        prov.put("merge.recipe", recipe.label());
+        prov.put("merge.lambda", lambda.toString());
+        prov.put("merge.repair", repair.label());
+        prov.put("merge.residual_pooling", pooling.name().toLowerCase(java.util.Locale.ROOT));
+        prov.put("model.A", a.source());
+        prov.put("model.B", b.source());
+        for (Map.Entry<String, String> e : stats.provenance().entrySet()) prov.put("statistics." + e.getKey(), e.getValue());
+        for (Map.Entry<String, Long> e : stats.framesPerSpace().entrySet()) prov.put("frames." + e.getKey(), e.getValue().toString());
+        prov.putAll(provenance);
+        prov.putIfAbsent("calibration.manifest", stats.provenance().getOrDefault("calibration.manifest", "unknown"));
+        prov.putIfAbsent("calibration.sha256", stats.provenance().getOrDefault("calibration.sha256", "unknown"));
+        EncoderCheckpoint out = EncoderCheckpoint.of(c, merged, a.preprocessor());
+        return new Result(out, alignment, repairs, prov);
+    }
+}
