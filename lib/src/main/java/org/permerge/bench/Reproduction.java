@@ -20,6 +20,8 @@ import org.permerge.checkpoint.EncoderCheckpoint;
 import org.permerge.checkpoint.Preprocessor;
 import org.permerge.checkpoint.StateDict;
 import org.permerge.correlate.AlignmentStatistics;
+import org.permerge.extract.PairedExtraction;
+import org.permerge.extract.PairedTapConsumer;
 import org.permerge.merge.Alignment;
 import org.permerge.merge.Interpolation;
 import org.permerge.merge.Lambda;
@@ -108,9 +110,22 @@ public final class Reproduction {
                 .optProvenance("calibration", calibration.size() + " clips (" + config.calibrationClipsPerDomain() + " per domain)")
                 .optProvenance("speech_manifest_sha256", speech.checksum()).optProvenance("music_manifest_sha256", music.checksum())
                 .optProvenance("seed", Long.toString(config.seed())).build();
+        Manifest calibrationSet = Manifest.of(new LinkedHashMap<>(Map.of("generator", "permerge reproduce: calibration draw",
+                "seed", config.seed())), calibration, project);
         try (HubertEncoder ea = HubertEncoder.create(a.config(), a.weights());
              HubertEncoder eb = HubertEncoder.create(b.config(), b.weights())) {
-            CalibrationPass.run(ea, a.preprocessor(), eb, b.preprocessor(), calibration, config.batchSize(), stats);
+            PairedExtraction.builder().setModelA(ea, a.preprocessor()).setModelB(eb, b.preprocessor()).optResample(true).build()
+                    .run(calibrationSet, new PairedTapConsumer() {
+                        @Override
+                        public void accept(String tap, ai.djl.ndarray.NDArray fa, ai.djl.ndarray.NDArray fb) {
+                            stats.accept(tap, fa, fb);
+                        }
+
+                        @Override
+                        public boolean wants(String tap) {
+                            return stats.wants(tap);
+                        }
+                    });
         }
         stats.save(out.resolve("calibration-statistics.safetensors"));
         prov.put("calibration_clips", calibration.size());
