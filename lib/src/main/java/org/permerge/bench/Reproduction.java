@@ -305,24 +305,47 @@ public final class Reproduction {
         return m;
     }
 
-    /** A manifest given by path, or the mini world's generated corpus (cached under .cache/corpora). */
+    /**
+     * A corpus: a recorded manifest whose audio is present and matches its checksums; or, when the audio is
+     * missing, the mini world's generator run with the recorded seed and sizes into the manifest's audio root
+     * (a fresh clone); or, without a manifest, a generated corpus cached under {@code .cache/corpora}.
+     */
     static Manifest corpus(StudyConfig.CorpusSource src, String domain, Path project) {
-        if (src.manifest() != null) return Manifest.read(resolve(project, src.manifest()));
-        Path dir = project.resolve(".cache").resolve("corpora")
-                .resolve(domain + "-seed" + src.seed() + "-clips" + src.clips() + "-cal" + src.calibrationClips());
-        Path manifest = dir.resolve("manifest.jsonl");
-        if (Files.isRegularFile(manifest)) {
-            try {
+        Path dir;
+        Manifest recorded = null;
+        if (src.manifest() != null) {
+            recorded = Manifest.read(resolve(project, src.manifest()));
+            if (verified(recorded)) return recorded;
+            dir = recorded.audioRoot();
+        } else {
+            dir = project.resolve(".cache").resolve("corpora")
+                    .resolve(domain + "-seed" + src.seed() + "-clips" + src.clips() + "-cal" + src.calibrationClips());
+            Path manifest = dir.resolve("manifest.jsonl");
+            if (Files.isRegularFile(manifest)) {
                 Manifest m = Manifest.read(manifest);
-                m.verify();
-                return m;
-            } catch (RuntimeException e) {
-                System.err.println("permerge: regenerating " + dir + " (" + e.getMessage() + ")");
+                if (verified(m)) return m;
             }
         }
+        System.err.println("permerge: generating the " + domain + " corpus into " + dir);
         CorpusOptions opts = new CorpusOptions(dir, src.seed(), src.clips(), src.calibrationClips(),
                 Math.max(1, Runtime.getRuntime().availableProcessors()));
-        return Corpora.build(Corpora.Domain.parse(domain), opts, n -> { });
+        Manifest generated = Corpora.build(Corpora.Domain.parse(domain), opts, n -> { });
+        if (recorded != null) {
+            if (verified(recorded)) return recorded;
+            // Other tool versions render other bytes: the study still runs, on the corpus made here.
+            System.err.println("permerge: the regenerated " + domain + " audio differs from " + src.manifest()
+                    + " (other espeak-ng/fluidsynth versions?); using the corpus generated here");
+        }
+        return generated;
+    }
+
+    private static boolean verified(Manifest m) {
+        try {
+            m.verify();
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     private static List<Manifest.Clip> take(List<Manifest.Clip> clips, int n, long seed) {
