@@ -5,24 +5,27 @@ import ai.djl.ndarray.types.DataType;
 
 /**
  * The moments of one batch of rows, computed on the batch's own mean so that a large common offset
- * cannot cancel digits: count, per-unit mean and M2, and the centred rows (float64) for a co-moment.
- * The centred array belongs to the manager of the input; the caller's scope closes it.
+ * cannot cancel digits: count, per-unit mean, the centred rows (float64) for a co-moment, and M2.
+ * The centred array is a private copy belonging to the input's manager; the caller's scope closes it.
+ * Operations work in place where the copy allows, since allocating large fresh arrays costs as much as
+ * the arithmetic.
  */
 final class BatchMoments {
     final long count;
     final double[] mean;
-    final double[] m2;
     final NDArray centred;
+    private final String what;
+    private double[] m2;
 
-    private BatchMoments(long count, double[] mean, double[] m2, NDArray centred) {
+    private BatchMoments(long count, double[] mean, NDArray centred, String what) {
         this.count = count;
         this.mean = mean;
-        this.m2 = m2;
         this.centred = centred;
+        this.what = what;
     }
 
     /**
-     * Moments of x [N, D]; any floating type is widened to float64 first.
+     * Mean and centred rows of x [N, D]; any floating type is widened to float64 first.
      *
      * @param what names the space or tap and side, for error messages
      */
@@ -36,19 +39,41 @@ final class BatchMoments {
         if (!t.isFloating()) {
             throw new IllegalArgumentException(what + ": expected floating-point activations, got " + t);
         }
-        NDArray x64 = t == DataType.FLOAT64 ? x : x.toType(DataType.FLOAT64, false);
-        NDArray meanNd = x64.mean(new int[] {0});
-        NDArray centred = x64.sub(meanNd);
+        NDArray meanNd;
+        NDArray centred;
+        if (t == DataType.FLOAT64) {
+            meanNd = x.mean(new int[] {0});
+            centred = x.sub(meanNd);  // the caller's array stays untouched
+        } else {
+            centred = x.toType(DataType.FLOAT64, true);
+            meanNd = centred.mean(new int[] {0});
+            centred.subi(meanNd);
+        }
         double[] mean = meanNd.toDoubleArray();
-        double[] m2 = centred.square().sum(new int[] {0}).toDoubleArray();
-        // A NaN or infinity anywhere in a column makes that column's mean or M2 non-finite: no extra pass.
+        // A NaN or infinity anywhere in a column makes that column's mean non-finite: no extra pass.
         for (int k = 0; k < units; k++) {
-            if (!Double.isFinite(mean[k]) || !Double.isFinite(m2[k])) {
-                throw new IllegalArgumentException(what + ": unit " + k + " has a non-finite value (NaN or infinity)"
-                        + " in this batch of " + shape[0] + " frames; activations must be finite");
+            if (!Double.isFinite(mean[k])) throw nonFinite(what, k, shape[0]);
+        }
+        return new BatchMoments(shape[0], mean, centred, what);
+    }
+
+    /**
+     * Per-unit sum of squared deviations. Squares the centred rows in place, so call it only after the
+     * centred rows have been used for the co-moment.
+     */
+    double[] m2() {
+        if (m2 == null) {
+            m2 = centred.muli(centred).sum(new int[] {0}).toDoubleArray();
+            for (int k = 0; k < m2.length; k++) {
+                if (!Double.isFinite(m2[k])) throw nonFinite(what, k, count);
             }
         }
-        return new BatchMoments(shape[0], mean, m2, centred);
+        return m2;
+    }
+
+    private static IllegalArgumentException nonFinite(String what, int unit, long frames) {
+        return new IllegalArgumentException(what + ": unit " + unit + " has a non-finite value (NaN or infinity, or"
+                + " beyond float64 range when squared) in this batch of " + frames + " frames; activations must be finite");
     }
 
     /** Temporarily attaches the inputs to a scope so that every intermediate is freed when it closes. */

@@ -3,6 +3,8 @@ package org.permerge.correlate;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
+import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
 import java.util.Arrays;
 
 /**
@@ -71,8 +73,12 @@ public final class CrossCorrelation {
             if (ra.getShape().get(0) == 0) return;
             BatchMoments ma = BatchMoments.of(ra, a.units(), a.name());
             BatchMoments mb = BatchMoments.of(rb, b.units(), b.name());
-            double[] batch = ma.centred.transpose().matMul(mb.centred).toDoubleArray();
-            combine(ma.count, ma.mean, ma.m2, mb.mean, mb.m2, batch);
+            NDArray product = ma.centred.transpose().matMul(mb.centred);
+            // Read the product straight from native memory: no 8·dA·dB-byte Java copy per batch.
+            DoubleBuffer batch = product.toByteBuffer().order(ByteOrder.nativeOrder()).asDoubleBuffer();
+            double[] m2a = ma.m2();
+            double[] m2b = mb.m2();
+            combine(ma.count, ma.mean, m2a, mb.mean, m2b, batch);
         }
     }
 
@@ -82,10 +88,11 @@ public final class CrossCorrelation {
             throw new IllegalArgumentException("cannot merge " + other.name + " (" + other.a.units() + "×"
                     + other.b.units() + ") into " + name + " (" + a.units() + "×" + b.units() + ")");
         }
-        combine(other.count(), other.a.mean(), other.a.m2(), other.b.mean(), other.b.m2(), other.comoment);
+        combine(other.count(), other.a.mean(), other.a.m2(), other.b.mean(), other.b.m2(),
+                DoubleBuffer.wrap(other.comoment));
     }
 
-    private void combine(long n2, double[] meanA2, double[] m2A2, double[] meanB2, double[] m2B2, double[] c2) {
+    private void combine(long n2, double[] meanA2, double[] m2A2, double[] meanB2, double[] m2B2, DoubleBuffer c2) {
         if (n2 == 0) return;
         long n1 = count();
         double f = (double) n1 * n2 / (n1 + n2);
@@ -96,7 +103,7 @@ public final class CrossCorrelation {
         for (int i = 0; i < dA; i++) {
             double fi = f * da[i];
             int base = i * dB;
-            for (int j = 0; j < dB; j++) comoment[base + j] += c2[base + j] + fi * db[j];
+            for (int j = 0; j < dB; j++) comoment[base + j] += c2.get(base + j) + fi * db[j];
         }
     }
 

@@ -36,6 +36,7 @@ public final class MaskedPrediction {
     private final UnaryOperator<float[]> preprocess;
     private PrintStream log = System.err;
     private boolean progressBar = true;
+    private double maxSeconds = Double.POSITIVE_INFINITY;
 
     /**
      * @param clips      16 kHz mono clips, each at least {@code settings.clipSamples()} long (pad before labelling)
@@ -76,7 +77,16 @@ public final class MaskedPrediction {
         return this;
     }
 
-    /** Runs every step; the encoder's parameters are updated in place. */
+    /**
+     * Stops training after this much wall time even if steps remain (the run keeps what it learned; the
+     * loss curve shows where it stopped). For shared machines whose speed cannot be predicted.
+     */
+    public MaskedPrediction optTimeBudget(double seconds) {
+        this.maxSeconds = seconds;
+        return this;
+    }
+
+    /** Runs every step (or until the time budget is spent); the encoder's parameters are updated in place. */
     public LossCurve train() {
         int b = settings.batchSize();
         int n = settings.clipSamples();
@@ -158,10 +168,15 @@ public final class MaskedPrediction {
                         pb.step();
                         pb.setExtraMessage(String.format(Locale.ROOT, "loss %.3f acc %.3f %.2f step/s", lossValue / heads.size(), acc, step / seconds));
                     }
-                    if (step % logEvery == 0 || step == settings.steps()) {
+                    boolean outOfTime = seconds > maxSeconds && step < settings.steps();
+                    if (step % logEvery == 0 || step == settings.steps() || outOfTime) {
                         log.printf(Locale.ROOT, "step %d/%d loss %.4f (mean of last %d: %.4f) masked acc %.3f lr %.2e |g| %.2f %.2f step/s%n",
                                 step, settings.steps(), lossValue / heads.size(), logEvery, curve.meanLossLast(logEvery), acc,
                                 opt.lastLearningRate(), gradNorm, step / seconds);
+                    }
+                    if (outOfTime) {
+                        log.printf(Locale.ROOT, "time budget of %.0f s spent: stopping after step %d of %d%n", maxSeconds, step, settings.steps());
+                        break;
                     }
                 }
             }

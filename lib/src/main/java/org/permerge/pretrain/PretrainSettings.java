@@ -24,13 +24,23 @@ public record PretrainSettings(int steps, int batchSize, int clipSamples, double
     }
 
     /**
-     * The mini encoders' recipe: batches of 16 one-second crops, peak learning rate 5e-4 (HuBERT Base's)
+     * The mini encoders' recipe: batches of 8 one-second crops (what two shared cores afford), peak learning rate 5e-4 (HuBERT Base's)
      * with 8 % warmup, span masks of 5 frames (100 ms) with starts drawn at 0.65 × frames / 5 — HuBERT's
      * 10-frame spans leave a one-second clip (49 frames) with only 4–5 long holes and little context, so
      * the span is halved and the masked share (~50 %) kept — and each k-means fitted on a sample of 60 000 frames.
      */
     public static PretrainSettings mini(int steps, long seed) {
-        return new PretrainSettings(steps, 16, 16000, 5e-4, 0.08, new SpanMask(0.65, 5, 2), 64, 60000, seed);
+        return new PretrainSettings(steps, 8, 16000, 5e-4, 0.08, new SpanMask(0.65, 5, 2), 64, 60000, seed);
+    }
+
+    /** The same settings with another batch size. */
+    public PretrainSettings withBatch(int b) {
+        return new PretrainSettings(steps, b, clipSamples, peakLearningRate, warmupShare, mask, headDim, maxFitFrames, seed);
+    }
+
+    /** The same settings with another peak learning rate. */
+    public PretrainSettings withLearningRate(double lr) {
+        return new PretrainSettings(steps, batchSize, clipSamples, lr, warmupShare, mask, headDim, maxFitFrames, seed);
     }
 
     public int warmupSteps() {

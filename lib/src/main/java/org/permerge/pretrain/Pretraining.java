@@ -41,6 +41,12 @@ public final class Pretraining {
      */
     public static Result run(EncoderConfig config, List<float[]> clips, List<TargetCodebook> codebooks, PretrainSettings settings,
                              Path out, Map<String, String> provenance, PrintStream log, boolean progressBar) {
+        return run(config, clips, codebooks, settings, out, provenance, log, progressBar, Double.POSITIVE_INFINITY);
+    }
+
+    /** As {@link #run(EncoderConfig, List, List, PretrainSettings, Path, Map, PrintStream, boolean)}, stopping training after {@code maxTrainSeconds}. */
+    public static Result run(EncoderConfig config, List<float[]> clips, List<TargetCodebook> codebooks, PretrainSettings settings,
+                             Path out, Map<String, String> provenance, PrintStream log, boolean progressBar, double maxTrainSeconds) {
         if (clips.isEmpty()) throw new IllegalArgumentException("pretrain: no clips to train on");
         List<float[]> padded = new ArrayList<>(clips.size());
         int[] frames = new int[clips.size()];
@@ -67,13 +73,15 @@ public final class Pretraining {
                 config, params, clips.size(), settings.steps(), settings.batchSize(), settings.clipSamples(), settings.seed());
         try (HubertTrainable enc = HubertTrainable.initialise(config, settings.seed())) {
             curve = new MaskedPrediction(enc, padded, targets, settings, x -> PREPROCESSOR.apply(x, SAMPLE_RATE))
-                    .optLog(log, progressBar).train();
+                    .optLog(log, progressBar).optTimeBudget(maxTrainSeconds).train();
             double trainSeconds = (System.nanoTime() - t1) / 1e9;
-            double sps = settings.steps() / trainSeconds;
+            int stepsRun = curve.points().size();
+            double sps = stepsRun / trainSeconds;
             Map<String, String> prov = new LinkedHashMap<>(provenance);
             prov.put("pretrain.objective", "HuBERT masked prediction (cosine logits / 0.1, cross-entropy on masked frames, summed over codebooks)");
             prov.put("pretrain.seed", Long.toString(settings.seed()));
             prov.put("pretrain.steps", Integer.toString(settings.steps()));
+            prov.put("pretrain.steps_run", Integer.toString(stepsRun));
             prov.put("pretrain.batch_size", Integer.toString(settings.batchSize()));
             prov.put("pretrain.clip_samples", Integer.toString(settings.clipSamples()));
             prov.put("pretrain.peak_learning_rate", Double.toString(settings.peakLearningRate()));
@@ -90,13 +98,13 @@ public final class Pretraining {
             prov.put("pretrain.parameters", Long.toString(params));
             prov.put("pretrain.train_seconds", String.format(Locale.ROOT, "%.1f", trainSeconds));
             prov.put("pretrain.steps_per_second", String.format(Locale.ROOT, "%.3f", sps));
-            prov.put("pretrain.loss_first_1pct", String.format(Locale.ROOT, "%.4f", curve.meanLossFirst(Math.max(1, settings.steps() / 100))));
-            prov.put("pretrain.loss_last_1pct", String.format(Locale.ROOT, "%.4f", curve.meanLossLast(Math.max(1, settings.steps() / 100))));
+            prov.put("pretrain.loss_first_1pct", String.format(Locale.ROOT, "%.4f", curve.meanLossFirst(Math.max(1, stepsRun / 100))));
+            prov.put("pretrain.loss_last_1pct", String.format(Locale.ROOT, "%.4f", curve.meanLossLast(Math.max(1, stepsRun / 100))));
             EncoderCheckpoint.save(out, config, enc.toStateDict(), PREPROCESSOR, prov);
             curve.write(out, "Masked-prediction loss, " + prov.getOrDefault("pretrain.domain", "") + " seed " + settings.seed());
             writeTargets(out.resolve("pretrain-targets.json"), targets);
             log.printf(Locale.ROOT, "pretrain: %.1f s of training (%.2f steps/s), loss %.3f -> %.3f, saved %s%n", trainSeconds, sps,
-                    curve.meanLossFirst(Math.max(1, settings.steps() / 100)), curve.meanLossLast(Math.max(1, settings.steps() / 100)), out);
+                    curve.meanLossFirst(Math.max(1, stepsRun / 100)), curve.meanLossLast(Math.max(1, stepsRun / 100)), out);
             return new Result(out, curve, params, targetSeconds, trainSeconds, sps, summaries);
         }
     }

@@ -1,0 +1,370 @@
+package org.permerge.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import org.permerge.Version;
+import org.permerge.audio.Manifest;
+import org.permerge.audio.corpus.Corpora;
+import org.permerge.audio.corpus.CorpusOptions;
+import org.permerge.checkpoint.EncoderCheckpoint;
+import org.permerge.checkpoint.Preprocessor;
+import org.permerge.checkpoint.StateDict;
+import org.permerge.correlate.AlignmentStatistics;
+import org.permerge.extract.PairedExtraction;
+import org.permerge.extract.PairedTapConsumer;
+import org.permerge.merge.Alignment;
+import org.permerge.merge.Interpolation;
+import org.permerge.merge.Lambda;
+import org.permerge.merge.MergeRecipe;
+import org.permerge.merge.Repair;
+import org.permerge.model.HubertEncoder;
+import org.permerge.permute.PermutationSpec;
+import org.permerge.permute.RandomWeights;
+
+/**
+ * The whole study in one call ({@code ./permerge reproduce}): corpora → calibration statistics of A and B →
+ * matching per recipe → merges (recipes at the main λ, the λ sweep with and without REPAIR) → probes for A, B,
+ * every merge and the log-mel baseline → the results folder. Pooled features are cached by weight content, so
+ * a merge equal to an earlier model (λ = 1 of any recipe is A) is not extracted twice.
+ */
+public final class Reproduction {
+    /** Row name of the log-mel baseline. */
+    public static final String FBANK = "fbank (log-mel)";
+
+    /**
+     * What a run produced.
+     *
+     * @param out          the results folder
+     * @param table        the scores
+     * @param sweep        every merged model
+     * @param diagnostics  per recipe and space: moved fraction and matched correlation
+     * @param checks       the identity checks and whether each held
+     * @param provenance   what was recorded in provenance.json
+     * @param elapsed      wall time
+     */
+    public record Result(Path out, ScoreTable table, List<SweepPoint> sweep, List<SpaceDiagnostics> diagnostics,
+                         Map<String, Boolean> checks, Map<String, Object> provenance, Duration elapsed) {
+        /** Whether every identity check held. */
+        public boolean checksPassed() {
+            return checks.values().stream().allMatch(Boolean::booleanValue);
+        }
+    }
+
+    private Reproduction() {}
+
+    /** Runs the study described by {@code config}; paths in it are relative to {@code project}. */
+    public static Result run(StudyConfig config, Path project, Path out) {
+        boolean pytorch = "PyTorch".equals(ai.djl.engine.Engine.getInstance().getEngineName());
+        int before = pytorch ? ai.djl.pytorch.jni.JniUtils.getNumThreads() : 0;
+        try {
+            if (config.threads() > 0 && pytorch) {
+                // Small encoders gain nothing from a thread pool, and on a shared machine OpenMP's spinning workers
+                // made extraction ~13x slower here (20.3 s vs 1.5 s for 64 clips of the tiny fixture).
+                ai.djl.pytorch.jni.JniUtils.setNumThreads(config.threads());
+            }
+            return runStudy(config, project, out);
+        } finally {
+            if (pytorch) ai.djl.pytorch.jni.JniUtils.setNumThreads(before);
+        }
+    }
+
+    private static Result runStudy(StudyConfig config, Path project, Path out) {
+        Instant t0 = Instant.now();
+        Map<String, Object> prov = new LinkedHashMap<>();
+        Map<String, Double> seconds = new LinkedHashMap<>();
+        prov.put("permerge_version", Version.VERSION);
+        prov.put("started", t0.toString());
+        prov.put("preset", config.name());
+        prov.put("config", com.google.gson.JsonParser.parseString(config.toJson()));
+        prov.put("threads", config.threads());
+
+        Instant t = Instant.now();
+        EncoderCheckpoint a = load(config.modelA(), project, null);
+        EncoderCheckpoint b = load(config.modelB(), project, a);
+        prov.put("model_a", describe(config.modelA(), a));
+        prov.put("model_b", describe(config.modelB(), b));
+
+        Manifest speech = corpus(config.speech(), "speech", project);
+        Manifest music = corpus(config.music(), "music", project);
+        prov.put("corpora", Map.of("speech", Map.of("manifest_sha256", speech.checksum(), "clips", speech.size()),
+                "music", Map.of("manifest_sha256", music.checksum(), "clips", music.size())));
+        seconds.put("models_and_corpora", since(t));
+
+        // Calibration: clips of both domains shuffled together, as the paper does.
+        t = Instant.now();
+        List<Manifest.Clip> calibration = new ArrayList<>();
+        calibration.addAll(take(speech.split("calibration").clips(), config.calibrationClipsPerDomain(), config.seed()));
+        calibration.addAll(take(music.split("calibration").clips(), config.calibrationClipsPerDomain(), config.seed() + 1));
+        Collections.shuffle(calibration, new Random(config.seed()));
+        AlignmentStatistics stats = AlignmentStatistics.builder().setConfigA(a.config()).setConfigB(b.config())
+                .optProvenance("calibration", calibration.size() + " clips (" + config.calibrationClipsPerDomain() + " per domain)")
+                .optProvenance("speech_manifest_sha256", speech.checksum()).optProvenance("music_manifest_sha256", music.checksum())
+                .optProvenance("seed", Long.toString(config.seed())).build();
+        Manifest calibrationSet = Manifest.of(new LinkedHashMap<>(Map.of("generator", "permerge reproduce: calibration draw",
+                "seed", config.seed())), calibration, project);
+        try (HubertEncoder ea = HubertEncoder.create(a.config(), a.weights());
+             HubertEncoder eb = HubertEncoder.create(b.config(), b.weights())) {
+            PairedExtraction.builder().setModelA(ea, a.preprocessor()).setModelB(eb, b.preprocessor()).optResample(true).build()
+                    .run(calibrationSet, new PairedTapConsumer() {
+                        @Override
+                        public void accept(String tap, ai.djl.ndarray.NDArray fa, ai.djl.ndarray.NDArray fb) {
+                            stats.accept(tap, fa, fb);
+                        }
+
+                        @Override
+                        public boolean wants(String tap) {
+                            return stats.wants(tap);
+                        }
+                    });
+        }
+        stats.save(out.resolve("calibration-statistics.safetensors"));
+        prov.put("calibration_clips", calibration.size());
+        prov.put("calibration_frames", stats.framesPerSpace());
+        seconds.put("calibration", since(t));
+
+        // Matching per recipe.
+        t = Instant.now();
+        Map<String, Alignment> alignments = new LinkedHashMap<>();
+        List<SpaceDiagnostics> diagnostics = new ArrayList<>();
+        for (String r : config.allRecipes()) {
+            Alignment al = Alignment.solve(stats, MergeRecipe.parse(r));
+            alignments.put(r, al);
+            for (Alignment.SpaceMatch m : al.matches()) {
+                if (m.permuted()) {
+                    diagnostics.add(new SpaceDiagnostics(r, m.space(), m.movedFraction(), m.meanCorrelationBefore(), m.meanCorrelationAfter()));
+                }
+            }
+        }
+        seconds.put("matching", since(t));
+
+        // Tasks and the models to probe.
+        List<ProbeTask> tasks = new ArrayList<>();
+        for (StudyConfig.TaskEntry e : config.tasks()) tasks.add(ProbeTask.of(e.spec(), e.domain() == Domain.SPEECH ? speech : music));
+        List<Manifest.Clip> probeClips = ProbeTask.union(tasks);
+        String probeSet = ModelHash.combine(speech.checksum(), music.checksum(),
+                String.join(",", probeClips.stream().map(Manifest.Clip::id).toList()));
+        FeatureCache cache = FeatureCache.inProject(project);
+
+        ScoreTable.Builder table = ScoreTable.builder().setTasks(tasks.stream().map(ProbeTask::spec).toList())
+                .setBaseline(FBANK).setReferences(config.modelA().label(), config.modelB().label())
+                .optBootstrap(new PairedBootstrap(config.bootstrapReplicates(), config.seed()));
+        Map<String, Map<String, double[]>> layerWeights = new LinkedHashMap<>();
+        Map<String, Map<String, TaskOutcome>> rows = new LinkedHashMap<>();
+
+        t = Instant.now();
+        LayerFeatures fbank = cache.getOrCompute(FeatureCache.key("log-mel-80-mean-std", probeSet, FbankFeatures.KIND),
+                Map.of("model", FBANK), () -> FbankFeatures.compute(probeClips));
+        probe(FBANK, fbank, tasks, config, table, layerWeights, rows);
+        probe(config.modelA().label(), features(a.config(), a.weights(), a.preprocessor(), probeClips, probeSet, cache, config, "A"),
+                tasks, config, table, layerWeights, rows);
+        probe(config.modelB().label(), features(b.config(), b.weights(), b.preprocessor(), probeClips, probeSet, cache, config, "B"),
+                tasks, config, table, layerWeights, rows);
+        seconds.put("baseline_and_endpoint_probes", since(t));
+
+        // Merges: the recipes at the main λ, then the sweep.
+        t = Instant.now();
+        List<SweepPoint> sweep = new ArrayList<>();
+        List<SweepPoint> todo = new ArrayList<>();
+        for (String r : config.recipes()) todo.add(new SweepPoint(r, config.lambda(), false, SweepPoint.rowName(r, config.lambda(), false)));
+        for (String r : config.sweepRecipes()) {
+            for (double l : config.sweepLambdas()) {
+                for (String mode : config.repairModes()) {
+                    boolean rep = !mode.equals("none");
+                    SweepPoint p = new SweepPoint(r, l, rep, SweepPoint.rowName(r, l, rep));
+                    if (todo.stream().noneMatch(q -> q.model().equals(p.model()))) todo.add(p);
+                }
+            }
+        }
+        PermutationSpec spec = PermutationSpec.hubert(a.config());
+        Map<String, Object> repairs = new LinkedHashMap<>();
+        for (SweepPoint p : todo) {
+            Alignment al = alignments.get(p.recipe());
+            Lambda lambda = Lambda.global(p.lambda());
+            StateDict merged = Interpolation.interpolate(spec, a.weights(), b.weights(), al.permutations(), lambda);
+            if (p.repair()) {
+                String mode = config.repairModes().stream().filter(m -> !m.equals("none")).findFirst().orElse("closed");
+                List<Repair.SpaceRepair> rep = mode.equals("measured")
+                        ? Repair.measured(merged, stats, al.permutations(), lambda, prepared(calibration, a.preprocessor(), a.config()), config.batchSize())
+                        : Repair.closedForm(merged, stats, al.permutations(), lambda);
+                repairs.put(p.model(), rep.stream().map(x -> x.space() + (x.applied() ? " applied" : " n/a: " + x.note())).toList());
+            }
+            // The merged model keeps A's preprocessing.
+            probe(p.model(), features(a.config(), merged, a.preprocessor(), probeClips, probeSet, cache, config, p.model()),
+                    tasks, config, table, layerWeights, rows);
+            sweep.add(p);
+        }
+        seconds.put("merges_and_probes", since(t));
+        prov.put("repair", repairs);
+
+        ScoreTable scores = table.build();
+        Map<String, Boolean> checks = config.checks() ? checks(scores, config, rows) : Map.of();
+        prov.put("checks", checks);
+        prov.put("feature_cache", Map.of("dir", cache.dir().toString(), "hits", cache.hits(), "misses", cache.misses()));
+        prov.put("bootstrap", Map.of("replicates", config.bootstrapReplicates(), "seed", config.seed(), "level", 0.95));
+        prov.put("probe", config.probe());
+        prov.put("seconds", seconds);
+        Duration elapsed = Duration.between(t0, Instant.now());
+        prov.put("elapsed_seconds", elapsed.toMillis() / 1000.0);
+        ResultsWriter.write(out, scores, sweep, diagnostics, layerWeights, prov);
+        return new Result(out, scores, sweep, diagnostics, checks, prov, elapsed);
+    }
+
+    /**
+     * The two identities of the ci preset: identity at λ = 1 is exactly A (same per-clip predictions); the main
+     * permuted recipe at λ = 0 is π(B), which computes what B computes, so its scores lie in B's bootstrap interval.
+     */
+    static Map<String, Boolean> checks(ScoreTable table, StudyConfig config, Map<String, Map<String, TaskOutcome>> rows) {
+        Map<String, Boolean> out = new LinkedHashMap<>();
+        String idOne = SweepPoint.rowName("identity", 1.0, false);
+        if (rows.containsKey(idOne)) {
+            boolean same = true;
+            for (TaskSpec t : table.tasks()) {
+                same &= Arrays.equals(rows.get(idOne).get(t.name()).correct(), rows.get(config.modelA().label()).get(t.name()).correct());
+            }
+            out.put("identity λ=1 gives exactly A's row (per-clip predictions equal)", same);
+        }
+        for (String r : config.allRecipes()) {
+            if (r.equals("identity")) continue;
+            String zero = SweepPoint.rowName(r, 0.0, false);
+            if (!rows.containsKey(zero)) continue;
+            boolean inside = true;
+            for (TaskSpec t : table.tasks()) {
+                Interval bi = table.interval(config.modelB().label(), ScoreTable.Column.task(t, ScoreTable.Scale.RAW));
+                inside &= bi.contains(table.interval(zero, ScoreTable.Column.task(t, ScoreTable.Scale.RAW)).estimate());
+            }
+            out.put(r + " λ=0 gives B's row (every task within B's 95 % bootstrap interval)", inside);
+        }
+        return out;
+    }
+
+    private static void probe(String model, LayerFeatures features, List<ProbeTask> tasks, StudyConfig config,
+                              ScoreTable.Builder table, Map<String, Map<String, double[]>> layerWeights,
+                              Map<String, Map<String, TaskOutcome>> rows) {
+        for (ProbeTask task : tasks) {
+            ProbeTask.Result r = task.evaluateWithProbe(features, config.probe());
+            table.add(model, r.outcome());
+            layerWeights.computeIfAbsent(model, k -> new LinkedHashMap<>()).put(task.spec().name(), r.probe().layerWeights());
+            rows.computeIfAbsent(model, k -> new LinkedHashMap<>()).put(task.spec().name(), r.outcome());
+            System.err.printf(Locale.ROOT, "permerge: %-32s %-10s %.1f %%%n", model, task.spec().name(), 100 * r.outcome().value());
+        }
+    }
+
+    private static LayerFeatures features(org.permerge.model.EncoderConfig config, StateDict weights, Preprocessor pre,
+                                          List<Manifest.Clip> clips, String probeSet, FeatureCache cache, StudyConfig study,
+                                          String label) {
+        String key = FeatureCache.key(ModelHash.of(weights), ModelHash.combine(probeSet, pre.toString()), "hidden-states-mean");
+        return cache.getOrCompute(key, Map.of("model", label), () -> {
+            try (HubertEncoder enc = HubertEncoder.create(config, weights)) {
+                return ProbeFeatures.hiddenStates(enc, pre, clips, study.batchSize(), label);
+            }
+        });
+    }
+
+    private static EncoderCheckpoint load(StudyConfig.ModelSource src, Path project, EncoderCheckpoint reference) {
+        Path p = resolve(project, src.path());
+        if (!Files.exists(p)) {
+            throw new IllegalArgumentException("model " + src.label() + ": no checkpoint at " + p
+                    + " (the preset's path is relative to the project folder " + project + ")");
+        }
+        EncoderCheckpoint c = EncoderCheckpoint.load(p);
+        if (src.randomSeed() == null) return c;
+        // A stand-in second model: the same architecture with seeded random weights.
+        return EncoderCheckpoint.of(c.config(), RandomWeights.create(c.config(), src.randomSeed()), c.preprocessor());
+    }
+
+    /**
+     * A path of the config: relative to the project, except that {@code ../shared/...} means the shared fixtures
+     * folder wherever {@link org.permerge.notebook.Project#shared()} finds it (a worktree sits deeper than ../).
+     */
+    static Path resolve(Path project, String path) {
+        Path direct = project.resolve(path).normalize();
+        if (path.startsWith("../shared/") && !Files.exists(direct)) {
+            return org.permerge.notebook.Project.shared().resolve(path.substring("../shared/".length())).normalize();
+        }
+        return direct;
+    }
+
+    private static Map<String, Object> describe(StudyConfig.ModelSource src, EncoderCheckpoint c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("path", src.path());
+        if (src.randomSeed() != null) m.put("random_seed", src.randomSeed());
+        m.put("weights_sha256", ModelHash.of(c.weights()));
+        m.put("preprocessor", c.preprocessor().toString());
+        m.put("hidden_size", c.config().hiddenSize());
+        m.put("layers", c.config().numHiddenLayers());
+        return m;
+    }
+
+    /**
+     * A corpus: a recorded manifest whose audio is present and matches its checksums; or, when the audio is
+     * missing, the mini world's generator run with the recorded seed and sizes into the manifest's audio root
+     * (a fresh clone); or, without a manifest, a generated corpus cached under {@code .cache/corpora}.
+     */
+    static Manifest corpus(StudyConfig.CorpusSource src, String domain, Path project) {
+        Path dir;
+        Manifest recorded = null;
+        if (src.manifest() != null) {
+            recorded = Manifest.read(resolve(project, src.manifest()));
+            if (verified(recorded)) return recorded;
+            dir = recorded.audioRoot();
+        } else {
+            dir = project.resolve(".cache").resolve("corpora")
+                    .resolve(domain + "-seed" + src.seed() + "-clips" + src.clips() + "-cal" + src.calibrationClips());
+            Path manifest = dir.resolve("manifest.jsonl");
+            if (Files.isRegularFile(manifest)) {
+                Manifest m = Manifest.read(manifest);
+                if (verified(m)) return m;
+            }
+        }
+        System.err.println("permerge: generating the " + domain + " corpus into " + dir);
+        CorpusOptions opts = new CorpusOptions(dir, src.seed(), src.clips(), src.calibrationClips(),
+                Math.max(1, Runtime.getRuntime().availableProcessors()));
+        Manifest generated = Corpora.build(Corpora.Domain.parse(domain), opts, n -> { });
+        if (recorded != null) {
+            if (verified(recorded)) return recorded;
+            // Other tool versions render other bytes: the study still runs, on the corpus made here.
+            System.err.println("permerge: the regenerated " + domain + " audio differs from " + src.manifest()
+                    + " (other espeak-ng/fluidsynth versions?); using the corpus generated here");
+        }
+        return generated;
+    }
+
+    private static boolean verified(Manifest m) {
+        try {
+            m.verify();
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static List<Manifest.Clip> take(List<Manifest.Clip> clips, int n, long seed) {
+        if (clips.isEmpty()) throw new IllegalArgumentException("the corpus has no calibration clips (split 'calibration')");
+        List<Manifest.Clip> copy = new ArrayList<>(clips);
+        Collections.shuffle(copy, new Random(seed));
+        return copy.subList(0, Math.min(n, copy.size()));
+    }
+
+    private static List<float[]> prepared(List<Manifest.Clip> clips, Preprocessor pre, org.permerge.model.EncoderConfig config) {
+        // The conv stack's receptive field (what HubertEncoder.minSamples computes), without building an encoder.
+        int min = 1;
+        for (int j = config.numConvLayers() - 1; j >= 0; j--) min = (min - 1) * config.convStride()[j] + config.convKernel()[j];
+        List<float[]> out = new ArrayList<>();
+        for (Manifest.Clip c : clips) out.add(ProbeFeatures.prepare(c, pre, min));
+        return out;
+    }
+
+    private static double since(Instant t) {
+        return Duration.between(t, Instant.now()).toMillis() / 1000.0;
+    }
+}

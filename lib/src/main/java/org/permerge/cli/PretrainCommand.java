@@ -1,0 +1,124 @@
+package org.permerge.cli;
+
+import org.permerge.audio.Audio;
+import org.permerge.audio.Manifest;
+import org.permerge.audio.Resampler;
+import org.permerge.pretrain.MiniArchitecture;
+import org.permerge.pretrain.MiniRecipes;
+import org.permerge.pretrain.PretrainSettings;
+import org.permerge.pretrain.ProbeEvidence;
+import org.permerge.pretrain.Pretraining;
+import org.permerge.Version;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+/** `permerge pretrain`: pretrains a mini encoder from scratch by HuBERT-style masked prediction on a corpus. */
+@Command(name = "pretrain", mixinStandardHelpOptions = true,
+        description = {"Pretrain a mini HuBERT-architecture encoder from scratch on the mini world's speech or music corpus",
+                "(k-means frame targets, span masking, masked prediction) and save it as a Hugging Face folder."})
+public final class PretrainCommand implements Callable<Integer> {
+    @Option(names = "--domain", required = true, description = "speech or music")
+    String domain;
+
+    @Option(names = "--out", required = true, description = "output folder (config.json, model.safetensors, loss curve)")
+    Path out;
+
+    @Option(names = "--corpus", description = "corpus manifest (default: <project>/.cache/corpora/<domain>/manifest.jsonl)")
+    Path corpus;
+
+    @Option(names = "--steps", defaultValue = "600", description = "optimiser steps (default: ${DEFAULT-VALUE})")
+    int steps;
+
+    @Option(names = "--batch", defaultValue = "8", description = "one-second crops per step (default: ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--lr", defaultValue = "5e-4", description = "peak learning rate (default: ${DEFAULT-VALUE})")
+    double lr;
+
+    @Option(names = "--seed", description = "seed (default: 1234 for speech, 5678 for music)")
+    Long seed;
+
+    @Option(names = "--splits", split = ",", defaultValue = "train,dev",
+            description = "train on clips whose split is one of these in every task (default: ${DEFAULT-VALUE}; test clips are never used)")
+    List<String> splits;
+
+    @Option(names = "--max-clips", description = "use at most this many clips (the first in manifest order)")
+    Integer maxClips;
+
+    @Option(names = "--threads", defaultValue = "1",
+            description = "libtorch intra-op threads (default: ${DEFAULT-VALUE}; on a shared 2-core machine one thread is several times faster)")
+    int threads;
+
+    @Option(names = "--max-minutes", description = "stop training after this many minutes even if steps remain (default: no limit)")
+    Double maxMinutes;
+
+    @Option(names = "--evaluate-only",
+            description = "skip training: probe the checkpoint in --out against the log-mel baseline on the domain's three tasks"
+                    + " (writes probe-evidence.md there)")
+    boolean evaluateOnly;
+
+    @Override
+    public Integer call() {
+        // Must precede the engine's start: OpenMP threads spinning on a busy machine cost more than they give.
+        System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
+        System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+        MiniRecipes.Domain d = MiniRecipes.Domain.parse(domain);
+        Path root = CorpusCommand.projectRoot();
+        Path manifestFile = corpus != null ? corpus : root.resolve(".cache/corpora").resolve(d.key()).resolve("manifest.jsonl");
+        if (!Files.isRegularFile(manifestFile)) {
+            throw new IllegalArgumentException("corpus manifest " + manifestFile + " not found; build it with ./permerge corpus --domain " + d.key());
+        }
+        Manifest manifest = Manifest.read(manifestFile);
+        if (evaluateOnly) {
+            ProbeEvidence.run(out.toAbsolutePath(), manifest, d, System.out);
+            return 0;
+        }
+        Set<String> allowed = Set.copyOf(splits);
+        List<Manifest.Clip> chosen = new ArrayList<>();
+        for (Manifest.Clip c : manifest.clips()) {
+            boolean ok = c.splits().isEmpty() ? allowed.contains(c.split()) : allowed.containsAll(c.splits().values());
+            if (ok) chosen.add(c);
+            if (maxClips != null && chosen.size() >= maxClips) break;
+        }
+        if (chosen.isEmpty()) throw new IllegalArgumentException(manifestFile + ": no clip is in splits " + splits + " for every task");
+        List<float[]> clips = new ArrayList<>(chosen.size());
+        for (Manifest.Clip c : chosen) {
+            Audio a = c.load();
+            float[] mono = a.mono();
+            clips.add(a.sampleRate() == Pretraining.SAMPLE_RATE ? mono : Resampler.resample(mono, a.sampleRate(), Pretraining.SAMPLE_RATE));
+        }
+        long s = seed != null ? seed : d.defaultSeed;
+        PretrainSettings settings = PretrainSettings.mini(steps, s).withBatch(batch).withLearningRate(lr);
+        Map<String, String> prov = new LinkedHashMap<>();
+        prov.put("pretrain.domain", d.key());
+        prov.put("pretrain.command", "./permerge pretrain " + String.join(" ", commandLine()));
+        prov.put("corpus.manifest", root.relativize(manifestFile.toAbsolutePath().normalize()).toString());
+        prov.put("corpus.manifest_sha256", manifest.checksum());
+        prov.put("corpus.splits", String.join(",", splits));
+        prov.put("git.commit", Pretraining.gitCommit(root));
+        prov.put("permerge.version", Version.VERSION);
+        Pretraining.run(MiniArchitecture.config(), clips, MiniRecipes.codebooks(d), settings, out.toAbsolutePath(), prov, System.err, true,
+                maxMinutes != null ? maxMinutes * 60 : Double.POSITIVE_INFINITY);
+        return 0;
+    }
+
+    private List<String> commandLine() {
+        List<String> a = new ArrayList<>(List.of("--domain", domain, "--out", out.toString(), "--steps", Integer.toString(steps),
+                "--batch", Integer.toString(batch), "--lr", Double.toString(lr), "--splits", String.join(",", splits),
+                "--threads", Integer.toString(threads)));
+        if (seed != null) a.addAll(List.of("--seed", seed.toString()));
+        if (corpus != null) a.addAll(List.of("--corpus", corpus.toString()));
+        if (maxClips != null) a.addAll(List.of("--max-clips", maxClips.toString()));
+        if (maxMinutes != null) a.addAll(List.of("--max-minutes", maxMinutes.toString()));
+        return a;
+    }
+}
