@@ -1,14 +1,12 @@
 package org.permerge.cli;
 
 import ai.djl.ndarray.NDArray;
-import org.permerge.audio.Audio;
 import org.permerge.audio.Manifest;
-import org.permerge.audio.Resampler;
 import org.permerge.checkpoint.EncoderCheckpoint;
-import org.permerge.checkpoint.Preprocessor;
 import org.permerge.correlate.AlignmentStatistics;
 import org.permerge.extract.PairedExtraction;
 import org.permerge.extract.PairedTapConsumer;
+import org.permerge.merge.CalibrationAudio;
 import org.permerge.merge.Lambda;
 import org.permerge.merge.MergeRecipe;
 import org.permerge.merge.ModelMerge;
@@ -22,8 +20,6 @@ import picocli.CommandLine.Option;
 import tech.tablesaw.api.Table;
 
 import java.nio.file.Path;
-import java.util.AbstractList;
-import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code permerge merge}: permute B toward A from calibration statistics, interpolate, optionally REPAIR, write a HF folder. */
@@ -92,7 +88,7 @@ public final class MergeCommand implements Callable<Integer> {
             if (saveStats != null) stats.save(saveStats);
             builder.setStatistics(StatisticsView.of(stats)).optCalibration(source.calibration.toString(), manifest.checksum());
         }
-        builder.optRepair(mode, mode == Repair.Mode.MEASURED ? clipsFor(manifest, ma.preprocessor()) : null);
+        builder.optRepair(mode, mode == Repair.Mode.MEASURED ? CalibrationAudio.of(manifest, resample) : null);
         ModelMerge.Result result = builder.build().run();
         result.save(out);
         Table t = result.diagnostics();
@@ -122,32 +118,5 @@ public final class MergeCommand implements Callable<Integer> {
                     });
         }
         return stats;
-    }
-
-    /** The manifest's clips prepared for model A, loaded only when a batch asks for them. */
-    private List<float[]> clipsFor(Manifest manifest, Preprocessor pre) {
-        List<Manifest.Clip> clips = manifest.clips();
-        return new AbstractList<>() {
-            @Override
-            public float[] get(int i) {
-                Audio audio = clips.get(i).load();
-                float[] x = audio.mono();
-                int rate = audio.sampleRate();
-                if (rate != pre.samplingRate()) {
-                    if (!resample) {
-                        throw new IllegalArgumentException("clip " + clips.get(i).id() + " is at " + rate + " Hz, model A expects "
-                                + pre.samplingRate() + " Hz; pass --resample");
-                    }
-                    x = Resampler.resample(x, rate, pre.samplingRate());
-                    rate = pre.samplingRate();
-                }
-                return pre.apply(x, rate);
-            }
-
-            @Override
-            public int size() {
-                return clips.size();
-            }
-        };
     }
 }

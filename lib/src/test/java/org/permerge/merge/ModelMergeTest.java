@@ -120,8 +120,8 @@ class ModelMergeTest {
         var e = assertThrows(NullPointerException.class, () -> ModelMerge.builder().setModelA(a).setModelB(b).build());
         assertTrue(e.getMessage().contains("setStatistics"));
         var m = assertThrows(IllegalArgumentException.class, () -> ModelMerge.builder().setModelA(a).setModelB(b).setStatistics(stats)
-                .setRecipe(MergeRecipe.CNN).setLambda(Lambda.global(0.5)).optRepair(Repair.Mode.MEASURED, List.of()).build());
-        assertTrue(m.getMessage().contains("measured REPAIR needs calibration clips"));
+                .setRecipe(MergeRecipe.CNN).setLambda(Lambda.global(0.5)).optRepair(Repair.Mode.MEASURED, null).build());
+        assertTrue(m.getMessage().contains("measured REPAIR needs calibration audio"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> MergeRecipe.parse("cnn+ffn")).getMessage().contains("cnn+ff+attn"));
         assertEquals(MergeRecipe.CNN_ALL, MergeRecipe.parse("cnn+all"));
         assertEquals(Arrays.asList("cnn", "ffn", "attn"), MergeRecipe.CNN_FF_ATTN.families().stream().sorted((x, y) ->
