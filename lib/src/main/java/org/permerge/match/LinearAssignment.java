@@ -105,7 +105,7 @@ public final class LinearAssignment {
         return new Assignment(rowToCol, total, ru, rv);
     }
 
-    /** Convenience: assignment of a square matrix given as rows. */
+    /** Convenience: the same for a matrix given as rows of equal length. */
     public static Assignment solve(double[][] cost, boolean maximize) {
         int rows = cost.length;
         int cols = rows == 0 ? 0 : cost[0].length;
