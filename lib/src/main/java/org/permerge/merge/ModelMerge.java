@@ -157,10 +157,12 @@ public final class ModelMerge {
     public Result run() {
         EncoderConfig c = a.config();
         Alignment alignment = Alignment.solve(stats, recipe, pooling);
+        // Everything that reads statistics runs before the weights are touched: peak memory stays one of the two.
+        List<Repair.Fold> plan = repair == Repair.Mode.CLOSED ? Repair.closedFormPlan(stats, alignment.permutations(), lambda) : null;
         StateDict merged = Interpolation.interpolate(PermutationSpec.hubert(c), a.weights(), b.weights(), alignment.permutations(), lambda);
         List<Repair.SpaceRepair> repairs = new ArrayList<>();
         switch (repair) {
-            case CLOSED -> repairs.addAll(Repair.closedForm(merged, stats, alignment.permutations(), lambda));
+            case CLOSED -> repairs.addAll(Repair.apply(merged, plan));
             case MEASURED -> repairs.addAll(Repair.measured(merged, stats, alignment.permutations(), lambda, repairClips, 8));
             case NONE -> { }
         }

@@ -121,9 +121,17 @@ public final class Repair {
 
     /** Closed-form REPAIR from a statistics view (e.g. a lazily read {@link StatisticsFile}). */
     public static List<SpaceRepair> closedForm(StateDict merged, StatisticsView stats, Permutations perms, Lambda lambda) {
+        return apply(merged, closedFormPlan(stats, perms, lambda));
+    }
+
+    /**
+     * What closed-form REPAIR will fold into each site, computed from the statistics alone — before the merged
+     * weights exist, so that a base-size merge never holds the statistics and the weights at the same time.
+     */
+    public static List<Fold> closedFormPlan(StatisticsView stats, Permutations perms, Lambda lambda) {
         EncoderConfig c = stats.configA();
         PermutationSpec spec = PermutationSpec.hubert(c);
-        List<SpaceRepair> out = new ArrayList<>();
+        List<Fold> out = new ArrayList<>();
         for (Site site : sites(c)) {
             CrossCorrelation pre = stats.preActivation(site.space());
             if (pre == null) {
@@ -139,10 +147,22 @@ public final class Repair {
             double[] sdNow = new double[d];
             for (int i = 0; i < d; i++) sdNow[i] = closedFormStd(lam, sdA[i], sdB[match[i]], corr[i * d + match[i]]);
             // Under the closed form's assumption the merged mean is already the goal mean.
-            out.add(fold(merged, site, g[0], sdNow, g[0], g[1]));
+            out.add(new Fold(site, g[0], sdNow, g[0], g[1]));
         }
         return out;
     }
+
+    /** Applies planned folds to merged weights in place. */
+    public static List<SpaceRepair> apply(StateDict merged, List<Fold> plan) {
+        List<SpaceRepair> out = new ArrayList<>();
+        for (Fold f : plan) out.add(fold(merged, f.site(), f.mean(), f.std(), f.goalMean(), f.goalStd()));
+        return out;
+    }
+
+    /**
+     * One site's rescaling: units with current mean/std are moved to the goal mean/std.
+     */
+    public record Fold(Site site, double[] mean, double[] std, double[] goalMean, double[] goalStd) {}
 
     /**
      * Measured REPAIR in place: one forward pass of the merged model over the calibration clips (already
