@@ -40,12 +40,14 @@ import java.util.Set;
  * @param seed        master seed (calibration draw, bootstrap)
  * @param batchSize   clips per forward pass
  * @param checks      whether to check identity λ=1 ≡ A and the main recipe λ=0 ≈ B
+ * @param threads     libtorch intra-op threads for the run (0 = libtorch's default)
  * @param json        the configuration as read (recorded in provenance)
  */
 public record StudyConfig(String name, String description, ModelSource modelA, ModelSource modelB, CorpusSource speech,
                           CorpusSource music, int calibrationClipsPerDomain, List<TaskEntry> tasks, List<String> recipes,
                           double lambda, List<String> sweepRecipes, List<Double> sweepLambdas, List<String> repairModes,
-                          ProbeConfig probe, int bootstrapReplicates, long seed, int batchSize, boolean checks, String json) {
+                          ProbeConfig probe, int bootstrapReplicates, long seed, int batchSize, boolean checks, int threads,
+                          String json) {
 
     /**
      * A model: a Hugging Face folder, optionally with its weights replaced by seeded random ones of the same
@@ -146,7 +148,8 @@ public record StudyConfig(String name, String description, ModelSource modelA, M
                     corpus(o, "speech", source), corpus(o, "music", source), intOr(cal, "clips_per_domain", 100), tasks, recipes,
                     checkLambda(dbl(o, "lambda", 0.9)), sweepRecipes, lambdas, repair, pc,
                     intOr(o, "bootstrap_replicates", PairedBootstrap.DEFAULT_REPLICATES), (long) dbl(o, "seed", 0),
-                    intOr(o, "batch_size", 8), !o.has("checks") || o.get("checks").getAsBoolean(), json);
+                    intOr(o, "batch_size", 8), !o.has("checks") || o.get("checks").getAsBoolean(),
+                    intOr(o, "threads", 0), json);
             return c;
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
@@ -158,6 +161,13 @@ public record StudyConfig(String name, String description, ModelSource modelA, M
         Set<String> all = new LinkedHashSet<>(recipes);
         all.addAll(sweepRecipes);
         return List.copyOf(all);
+    }
+
+    /** The same study with another number of libtorch threads (0 = default). */
+    public StudyConfig withThreads(int n) {
+        if (n < 0) throw new IllegalArgumentException("threads must be ≥ 0, got " + n);
+        return new StudyConfig(name, description, modelA, modelB, speech, music, calibrationClipsPerDomain, tasks, recipes, lambda,
+                sweepRecipes, sweepLambdas, repairModes, probe, bootstrapReplicates, seed, batchSize, checks, n, json);
     }
 
     /** The configuration as JSON text. */
