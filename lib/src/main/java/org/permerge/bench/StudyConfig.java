@@ -141,6 +141,11 @@ public record StudyConfig(String name, String description, ModelSource modelA, M
                     throw new IllegalArgumentException("sweep.repair '" + r + "' (expected none, closed or measured)");
                 }
             }
+            if (repair.contains("closed") && repair.contains("measured")) {
+                throw new IllegalArgumentException("sweep.repair: choose one of closed or measured (with or without none)");
+            }
+            for (String r : recipes) org.permerge.merge.MergeRecipe.parse(r);
+            for (String r : sweepRecipes) org.permerge.merge.MergeRecipe.parse(r);
             JsonObject cal = o.has("calibration") ? o.getAsJsonObject("calibration") : new JsonObject();
             String json = new GsonBuilder().setPrettyPrinting().create().toJson(o);
             StudyConfig c = new StudyConfig(str(o, "name", source), o.has("description") ? o.get("description").getAsString() : "",
