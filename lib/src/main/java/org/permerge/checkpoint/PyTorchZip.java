@@ -5,9 +5,11 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Enumeration;
@@ -66,7 +68,10 @@ public final class PyTorchZip {
             String prefix = pkl.getName().substring(0, pkl.getName().length() - "data.pkl".length());
             ByteOrder order = byteOrder(zip, prefix, src);
             byte[] pickle = readEntry(zip, pkl, MAX_PICKLE_BYTES, src);
-            return fromPickle(pickle, order, ref -> storageBytes(zip, prefix, ref, src), src + " (" + pkl.getName() + ")");
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                Map<String, StoredZipEntries.Location> stored = StoredZipEntries.locate(ch);
+                return fromPickle(pickle, order, ref -> storageBytes(zip, ch, stored, prefix, ref, src), src + " (" + pkl.getName() + ")");
+            }
         } catch (ZipException e) {
             throw new CheckpointFormatException(src + ": not a readable zip archive: " + e.getMessage(), e);
         } catch (IOException e) {
@@ -139,7 +144,9 @@ public final class PyTorchZip {
         return new TorchUnpickler.StorageRef(TorchUnpickler.STORAGE_TYPES.get(g.name()), key, numel);
     }
 
-    private static ByteBuffer storageBytes(ZipFile zip, String prefix, TorchUnpickler.StorageRef ref, String src) {
+    /** A storage's bytes: memory-mapped when the entry is stored uncompressed (as torch.save writes it), else read. */
+    private static ByteBuffer storageBytes(ZipFile zip, FileChannel ch, Map<String, StoredZipEntries.Location> stored, String prefix,
+                                           TorchUnpickler.StorageRef ref, String src) {
         ZipEntry e = zip.getEntry(prefix + "data/" + ref.key());
         if (e == null) throw new CheckpointFormatException(src + ": storage " + ref.key() + " is missing (no entry " + prefix + "data/" + ref.key() + ")");
         long need;
@@ -154,6 +161,14 @@ public final class PyTorchZip {
         if (e.getSize() >= 0 && e.getSize() != need) {
             throw new CheckpointFormatException(src + ": storage " + ref.key() + " holds " + e.getSize() + " bytes, but its "
                     + ref.numel() + " " + ref.dtype() + " elements need " + need);
+        }
+        StoredZipEntries.Location loc = stored.get(e.getName());
+        if (loc != null && loc.size() == need && e.getMethod() == ZipEntry.STORED) {
+            try {
+                return ch.map(FileChannel.MapMode.READ_ONLY, loc.offset(), need).order(ByteOrder.LITTLE_ENDIAN);
+            } catch (IOException ex) {
+                throw new CheckpointFormatException(src + ": cannot map storage " + ref.key() + ": " + ex.getMessage(), ex);
+            }
         }
         try (InputStream in = zip.getInputStream(e)) {
             byte[] b = in.readNBytes((int) need);

@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
                 DownloadCommand.class,
                 ReproduceCommand.class,
                 PretrainCommand.class,
+                StatsCommand.class,
                 StatsMergeCommand.class,
                 PermuteCommand.class,
                 MergeCommand.class,

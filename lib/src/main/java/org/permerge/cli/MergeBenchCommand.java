@@ -85,9 +85,11 @@ public final class MergeBenchCommand implements Callable<Integer> {
     private static Path defaultConfig() {
         String shared = System.getProperty("permerge.shared.dir");
         Path home = Path.of(System.getenv().getOrDefault("PERMERGE_HOME", "."));
-        Path p = (shared != null ? Path.of(shared) : home.resolve("../shared")).resolve("fixtures/hf-hubert/hubert-base-architecture-config.json");
-        if (!Files.exists(p)) throw new IllegalArgumentException("no --config given and " + p + " does not exist");
-        return p;
+        String rel = "fixtures/hf-hubert/hubert-base-architecture-config.json";
+        for (Path base : shared != null ? List.of(Path.of(shared)) : List.of(home.resolve("../shared"), home.resolve("../../shared"))) {
+            if (Files.exists(base.resolve(rel))) return base.resolve(rel).normalize();
+        }
+        throw new IllegalArgumentException("no --config given and no " + rel + " in ../shared beside the project");
     }
 
     private record Measured(double seconds, double peakMb) {}

@@ -61,6 +61,7 @@ class HubCacheTest {
         assertTrue(HubCache.looksLikeRepoId("m-a-p/MERT-v0-public@main"));
         assertFalse(HubCache.looksLikeRepoId("../etc/passwd"));
         assertFalse(HubCache.looksLikeRepoId("a/b/c"));
+        assertThrows(IllegalArgumentException.class, () -> cache(true, hub.endpoint()).resolve("org/x@../../../escape"));
     }
 
     @Test

@@ -42,6 +42,28 @@ class PyTorchZipTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"hubert-tiny-base", "hubert-tiny-large"})
+    void storedEntriesAreLocatedThroughTheZip64DirectoryAndMapped(String fixture) throws Exception {
+        Path bin = Fixtures.hubert(fixture).resolve("legacy-keys.pytorch_model.bin");
+        int storages = 0;
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(bin);
+             java.util.zip.ZipFile zip = new java.util.zip.ZipFile(bin.toFile())) {
+            Map<String, StoredZipEntries.Location> loc = StoredZipEntries.locate(ch);
+            for (var en = zip.entries(); en.hasMoreElements(); ) {
+                ZipEntry e = en.nextElement();
+                StoredZipEntries.Location l = loc.get(e.getName());
+                assertNotNull(l, e.getName());
+                byte[] viaZipFile = zip.getInputStream(e).readAllBytes();
+                ByteBuffer mapped = ch.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, l.offset(), l.size());
+                assertEquals(ByteBuffer.wrap(viaZipFile), mapped, e.getName());
+                if (e.getName().contains("/data/")) storages++;
+            }
+        }
+        assertTrue(storages > 40, "storages " + storages);
+        for (Tensor t : PyTorchZip.read(bin).tensors().values()) assertTrue(t.bytes().isDirect(), "mapped, not copied");
+    }
+
     /** Writes pickle opcodes the way CPython's pickler (protocol 2, as torch.save uses) lays them out. */
     static final class Pickle {
         final ByteArrayOutputStream out = new ByteArrayOutputStream();

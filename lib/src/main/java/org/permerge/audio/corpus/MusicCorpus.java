@@ -1,6 +1,5 @@
 package org.permerge.audio.corpus;
 
-import org.permerge.Version;
 import org.permerge.audio.Audio;
 import org.permerge.audio.ExternalTool;
 import org.permerge.audio.Manifest;
@@ -126,7 +125,7 @@ public final class MusicCorpus {
                     qualityCycle.next(), calRhythms.next()));
         }
 
-        Path work = SpeechCorpus.workDir(options.out());
+        Path work = CorpusFiles.workDir(options.out());
         List<List<Plan>> chunks = new ArrayList<>();
         // a few large chunks: each fluidsynth process loads the 141 MB soundfont; the size depends only on the clip
         // count, never on the thread count, so the audio does not either
@@ -145,16 +144,9 @@ public final class MusicCorpus {
                 progress.accept(1);
             }
         });
-        SpeechCorpus.deleteQuietly(work);
+        CorpusFiles.deleteQuietly(work);
 
-        Map<String, Object> header = new LinkedHashMap<>();
-        header.put("generator", "permerge corpus --domain music");
-        header.put("permerge_version", Version.VERSION);
-        header.put("domain", "music");
-        header.put("seed", options.seed());
-        header.put("clips", options.clips());
-        header.put("calibration_clips", options.calibrationClips());
-        header.put("sample_rate", SAMPLE_RATE);
+        Map<String, Object> header = CorpusFiles.header("music", options, SAMPLE_RATE);
         Map<String, Object> tools = new LinkedHashMap<>();
         tools.put("fluidsynth", ToolVersions.fluidsynth());
         tools.put("fluidsynth_flags", "-ni -q -R 0 -C 0 -g 0.5 -O float -T wav -r 16000");
@@ -163,10 +155,10 @@ public final class MusicCorpus {
         tools.put("fluid-soundfont-gm", ToolVersions.debianPackage("fluid-soundfont-gm"));
         header.put("tools", tools);
         Map<String, Object> tasks = new LinkedHashMap<>();
-        tasks.put("family", SpeechCorpus.task("family", rhythms));
-        tasks.put("root", SpeechCorpus.task("root", programs));
-        tasks.put("chord", SpeechCorpus.task("quality", programs));
-        tasks.put("rhythm", SpeechCorpus.task("rhythm", programs));
+        tasks.put("family", CorpusFiles.task("family", rhythms));
+        tasks.put("root", CorpusFiles.task("root", programs));
+        tasks.put("chord", CorpusFiles.task("quality", programs));
+        tasks.put("rhythm", CorpusFiles.task("rhythm", programs));
         header.put("tasks", tasks);
         header.put("split_rule", "Each task holds out a factor it does not predict: instrument family is tested on "
                 + "rhythmic styles never heard in training (one style each for dev and test); root, chord quality and "
@@ -183,9 +175,7 @@ public final class MusicCorpus {
                 "lead_s", "uniform(0.03, 0.25) before the first note",
                 "level_db", "uniform(-30, -16) dBFS RMS of the clip",
                 "snr_db", "uniform(20, 45), noise colour uniform(0, 0.97) (one-pole low-pass of white noise)"));
-        Manifest m = Manifest.of(header, List.of(rows), options.out().toAbsolutePath().normalize());
-        m.write(options.out().resolve("manifest.jsonl"));
-        return Manifest.read(options.out().resolve("manifest.jsonl"));
+        return CorpusFiles.writeManifest(header, rows, options);
     }
 
     private static Plan plan(long seed, int index, String split, Instrument inst, int root, Quality q, String rhythm) {
@@ -237,8 +227,8 @@ public final class MusicCorpus {
         if (a.sampleRate() != SAMPLE_RATE) {
             throw new IllegalStateException("fluidsynth wrote " + a.sampleRate() + " Hz to " + wav + ", asked for " + SAMPLE_RATE);
         }
-        SpeechCorpus.deleteQuietly(mid);
-        SpeechCorpus.deleteQuietly(wav);
+        CorpusFiles.deleteQuietly(mid);
+        CorpusFiles.deleteQuietly(wav);
         return a.mono();
     }
 
