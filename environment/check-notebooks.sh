@@ -97,7 +97,7 @@ for f in "${notebooks[@]}"; do
     chrome_run "$profile" --virtual-time-budget=15000 --dump-dom --enable-logging=stderr --v=0 \
       "file://$out/$name.html" >"$out/$name.dom.html" 2>"$out/$name.console.txt" || true
     rm -rf "$profile"; profile="$(mktemp -d)"
-    chrome_run "$profile" --virtual-time-budget=15000 --window-size=1200,2400 \
+    chrome_run "$profile" --virtual-time-budget=15000 --window-size=1200,4000 \
       --screenshot="$out/$name.png" "file://$out/$name.html" >>"$log" 2>&1 || true
     rm -rf "$profile"
     if ! "$PY" "$ROOT/environment/check_notebook_outputs.py" --rendered "$out/$name.dom.html" \

@@ -149,10 +149,16 @@ public final class Reproduction {
 
         // Tasks and the models to probe.
         List<ProbeTask> tasks = new ArrayList<>();
-        for (StudyConfig.TaskEntry e : config.tasks()) tasks.add(ProbeTask.of(e.spec(), e.domain() == Domain.SPEECH ? speech : music));
+        List<String> taskManifests = new ArrayList<>(List.of(speech.checksum(), music.checksum()));
+        for (StudyConfig.TaskEntry e : config.tasks()) {
+            Manifest source = e.manifest() != null ? Manifest.read(resolve(project, e.manifest()))
+                    : e.domain() == Domain.SPEECH ? speech : music;
+            if (e.manifest() != null) taskManifests.add(source.checksum());
+            tasks.add(ProbeTask.of(e.spec(), source));
+        }
         List<Manifest.Clip> probeClips = ProbeTask.union(tasks);
-        String probeSet = ModelHash.combine(speech.checksum(), music.checksum(),
-                String.join(",", probeClips.stream().map(Manifest.Clip::id).toList()));
+        taskManifests.add(String.join(",", probeClips.stream().map(Manifest.Clip::id).toList()));
+        String probeSet = ModelHash.combine(taskManifests.toArray(new String[0]));
         FeatureCache cache = FeatureCache.inProject(project);
 
         ScoreTable.Builder table = ScoreTable.builder().setTasks(tasks.stream().map(ProbeTask::spec).toList())

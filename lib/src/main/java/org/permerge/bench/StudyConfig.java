@@ -75,8 +75,10 @@ public record StudyConfig(String name, String description, ModelSource modelA, M
      * @param name   task name (and the manifest's per-task split key)
      * @param domain speech or music
      * @param label  manifest label holding the class
+     * @param manifest a manifest of its own (e.g. a real dataset's, relative to the project), or null for the
+     *               domain's corpus
      */
-    public record TaskEntry(String name, Domain domain, String label) {
+    public record TaskEntry(String name, Domain domain, String label, String manifest) {
         public TaskSpec spec() {
             return TaskSpec.classification(name, domain, label);
         }
@@ -121,7 +123,8 @@ public record StudyConfig(String name, String description, ModelSource modelA, M
             List<TaskEntry> tasks = new ArrayList<>();
             for (JsonElement e : array(o, "tasks", source)) {
                 JsonObject t = e.getAsJsonObject();
-                tasks.add(new TaskEntry(str(t, "name", source), Domain.parse(str(t, "domain", source)), str(t, "label", source)));
+                tasks.add(new TaskEntry(str(t, "name", source), Domain.parse(str(t, "domain", source)), str(t, "label", source),
+                        t.has("manifest") ? t.get("manifest").getAsString() : null));
             }
             if (tasks.isEmpty()) throw new IllegalArgumentException("'tasks' is empty");
             JsonObject sweep = o.has("sweep") ? o.getAsJsonObject("sweep") : new JsonObject();
@@ -141,6 +144,11 @@ public record StudyConfig(String name, String description, ModelSource modelA, M
                     throw new IllegalArgumentException("sweep.repair '" + r + "' (expected none, closed or measured)");
                 }
             }
+            if (repair.contains("closed") && repair.contains("measured")) {
+                throw new IllegalArgumentException("sweep.repair: choose one of closed or measured (with or without none)");
+            }
+            for (String r : recipes) org.permerge.merge.MergeRecipe.parse(r);
+            for (String r : sweepRecipes) org.permerge.merge.MergeRecipe.parse(r);
             JsonObject cal = o.has("calibration") ? o.getAsJsonObject("calibration") : new JsonObject();
             String json = new GsonBuilder().setPrettyPrinting().create().toJson(o);
             StudyConfig c = new StudyConfig(str(o, "name", source), o.has("description") ? o.get("description").getAsString() : "",

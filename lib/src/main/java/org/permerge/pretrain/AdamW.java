@@ -2,6 +2,7 @@ package org.permerge.pretrain;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -21,6 +22,9 @@ public final class AdamW {
     private final Schedule schedule;
     private final Map<String, NDArray[]> moments = new HashMap<>();
     private int step;
+    private int skipped;
+    /** Non-finite gradients tolerated (each skips one update) before the run is declared diverged. */
+    static final int MAX_SKIPPED = 20;
 
     /** Warmup from 0 to {@code peak} over {@code warmup} steps, then linear decay to 0 at {@code total}. */
     public record Schedule(double peak, int warmup, int total) {
@@ -72,7 +76,15 @@ public final class AdamW {
         }
         double norm = Math.sqrt(sq);
         if (!Double.isFinite(norm)) {
-            throw new IllegalStateException("gradient norm is " + norm + " at step " + step + ": training diverged");
+            // As fairseq does on overflow: drop this batch's update (gradients zeroed, moments untouched) rather than
+            // poison the weights; a run that keeps overflowing shows it in the skipped count and the loss curve.
+            skipped++;
+            if (skipped > MAX_SKIPPED) {
+                throw new IllegalStateException("gradient norm is " + norm + " at step " + step + " and " + skipped
+                        + " updates were skipped: training diverged");
+            }
+            for (NDArray g : grads.values()) g.set(new NDIndex("..."), 0f); // in place: 0·inf would be NaN
+            return norm;
         }
         double scale = clipNorm > 0 && norm > clipNorm ? clipNorm / (norm + 1e-6) : 1.0;
         double lr = schedule.at(step);
@@ -104,6 +116,11 @@ public final class AdamW {
     /** Learning rate used by the last update. */
     public double lastLearningRate() {
         return schedule.at(Math.max(step, 1));
+    }
+
+    /** Updates skipped because the gradient was not finite. */
+    public int skippedUpdates() {
+        return skipped;
     }
 
     public int steps() {

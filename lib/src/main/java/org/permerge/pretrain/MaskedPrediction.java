@@ -37,6 +37,7 @@ public final class MaskedPrediction {
     private PrintStream log = System.err;
     private boolean progressBar = true;
     private double maxSeconds = Double.POSITIVE_INFINITY;
+    private int skippedUpdates;
 
     /**
      * @param clips      16 kHz mono clips, each at least {@code settings.clipSamples()} long (pad before labelling)
@@ -181,8 +182,14 @@ public final class MaskedPrediction {
                 }
             }
             for (NDArray p : params.values()) p.setRequiresGradient(false);
+            skippedUpdates = opt.skippedUpdates();
         }
         return curve;
+    }
+
+    /** Updates the last {@link #train()} skipped for a non-finite gradient. */
+    public int skippedUpdates() {
+        return skippedUpdates;
     }
 
     private static int[] shuffled(int n, SplittableRandom rnd) {

@@ -72,8 +72,9 @@ public final class Pretraining {
         log.printf(Locale.ROOT, "pretrain: %s, %d parameters, %d clips, %d steps of %d crops of %d samples, seed %d%n",
                 config, params, clips.size(), settings.steps(), settings.batchSize(), settings.clipSamples(), settings.seed());
         try (HubertTrainable enc = HubertTrainable.initialise(config, settings.seed())) {
-            curve = new MaskedPrediction(enc, padded, targets, settings, x -> PREPROCESSOR.apply(x, SAMPLE_RATE))
-                    .optLog(log, progressBar).optTimeBudget(maxTrainSeconds).train();
+            MaskedPrediction mp = new MaskedPrediction(enc, padded, targets, settings, x -> PREPROCESSOR.apply(x, SAMPLE_RATE))
+                    .optLog(log, progressBar).optTimeBudget(maxTrainSeconds);
+            curve = mp.train();
             double trainSeconds = (System.nanoTime() - t1) / 1e9;
             int stepsRun = curve.points().size();
             double sps = stepsRun / trainSeconds;
@@ -82,6 +83,7 @@ public final class Pretraining {
             prov.put("pretrain.seed", Long.toString(settings.seed()));
             prov.put("pretrain.steps", Integer.toString(settings.steps()));
             prov.put("pretrain.steps_run", Integer.toString(stepsRun));
+            prov.put("pretrain.skipped_updates", Integer.toString(mp.skippedUpdates()));
             prov.put("pretrain.batch_size", Integer.toString(settings.batchSize()));
             prov.put("pretrain.clip_samples", Integer.toString(settings.clipSamples()));
             prov.put("pretrain.peak_learning_rate", Double.toString(settings.peakLearningRate()));

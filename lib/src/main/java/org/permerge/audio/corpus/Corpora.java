@@ -43,6 +43,11 @@ public final class Corpora {
      * are removed first so no stale file survives.
      */
     public static Manifest build(Domain domain, CorpusOptions options, IntConsumer progress) {
+        // check the tools before anything in the output folder is removed
+        switch (domain) {
+            case SPEECH -> SpeechCorpus.requireTools();
+            case MUSIC -> MusicCorpus.requireTools();
+        }
         prepare(options.out());
         return switch (domain) {
             case SPEECH -> SpeechCorpus.build(options, progress);

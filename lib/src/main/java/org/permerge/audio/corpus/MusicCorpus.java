@@ -88,12 +88,17 @@ public final class MusicCorpus {
 
     private MusicCorpus() {}
 
-    public static Manifest build(CorpusOptions options, IntConsumer progress) {
+    /** Throws, naming the Debian package, when fluidsynth or the FluidR3 soundfont is missing. */
+    static void requireTools() {
         ExternalTool.FLUIDSYNTH.require();
         if (!Files.isRegularFile(SOUNDFONT)) {
             throw new IllegalStateException("soundfont " + SOUNDFONT + " not found: install the Debian package "
                     + "'fluid-soundfont-gm' (sudo apt-get install fluid-soundfont-gm, or sudo bash environment/setup.sh --audio)");
         }
+    }
+
+    public static Manifest build(CorpusOptions options, IntConsumer progress) {
+        requireTools();
         Random rng = new Random(options.seed() ^ SALT);
         Map<String, String> programGroup = new LinkedHashMap<>();
         for (Instrument i : INSTRUMENTS) programGroup.put(i.name(), i.family());

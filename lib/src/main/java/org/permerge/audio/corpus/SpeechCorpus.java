@@ -84,8 +84,13 @@ public final class SpeechCorpus {
     private SpeechCorpus() {}
 
     /** Builds the corpus into {@code options.out()} and returns its manifest (also written as manifest.jsonl). */
-    public static Manifest build(CorpusOptions options, IntConsumer progress) {
+    /** Throws, naming the Debian package, when espeak-ng is missing. */
+    static void requireTools() {
         ExternalTool.ESPEAK_NG.require();
+    }
+
+    public static Manifest build(CorpusOptions options, IntConsumer progress) {
+        requireTools();
         Random rng = new Random(options.seed() ^ SALT);
         Map<String, String> voiceGroup = new LinkedHashMap<>();
         for (Speaker s : SPEAKERS) voiceGroup.put(s.id(), s.gender());
