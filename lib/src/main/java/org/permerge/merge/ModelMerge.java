@@ -48,6 +48,10 @@ public final class ModelMerge {
             throw new IllegalArgumentException("the statistics were measured with another model A architecture (" + stats.configA()
                     + ") than the given model A (" + a.config() + ")");
         }
+        if (!b.config().equals(stats.configB())) {
+            throw new IllegalArgumentException("the statistics were measured with another model B architecture (" + stats.configB()
+                    + ") than the given model B (" + b.config() + ")");
+        }
         if (!sameShapes(a.config(), b.config())) {
             throw new IllegalArgumentException("models A and B must have the same layer shapes: " + a.config() + " vs " + b.config());
         }
