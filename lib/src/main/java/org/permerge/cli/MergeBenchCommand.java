@@ -49,7 +49,7 @@ public final class MergeBenchCommand implements Callable<Integer> {
     @Option(names = "--repair", defaultValue = "closed", description = "REPAIR mode none/closed (default ${DEFAULT-VALUE})")
     String repair;
 
-    @Option(names = "--child-heap", defaultValue = "1g", description = "-Xmx of the child JVMs (default ${DEFAULT-VALUE})")
+    @Option(names = "--child-heap", defaultValue = "768m", description = "-Xmx of the child JVMs (default ${DEFAULT-VALUE})")
     String childHeap;
 
     @Option(names = "--frames", defaultValue = "512", description = "synthetic calibration frames per tap (default ${DEFAULT-VALUE})")
