@@ -51,6 +51,28 @@ public final class ProbeTask {
         return new ProbeTask(spec, view);
     }
 
+    /**
+     * The task with each split cut to at most {@code maxPerSplit} clips (0 = no limit), drawn with a seed so that
+     * every model of a study is probed on the same clips. Fewer clips run faster but widen the intervals.
+     */
+    public static ProbeTask of(TaskSpec spec, Manifest manifest, int maxPerSplit, long seed) {
+        ProbeTask t = of(spec, manifest);
+        if (maxPerSplit <= 0) return t;
+        cap(t.train, maxPerSplit, seed);
+        cap(t.dev, maxPerSplit, seed + 1);
+        cap(t.test, maxPerSplit, seed + 2);
+        return new ProbeTask(spec, Manifest.of(manifest.header(), t.clips(), manifest.audioRoot()));
+    }
+
+    private static void cap(List<Manifest.Clip> clips, int max, long seed) {
+        if (clips.size() <= max) return;
+        java.util.Collections.shuffle(clips, new java.util.Random(seed));
+        List<Manifest.Clip> keep = new ArrayList<>(clips.subList(0, max));
+        keep.sort(java.util.Comparator.comparing(Manifest.Clip::id));
+        clips.clear();
+        clips.addAll(keep);
+    }
+
     public TaskSpec spec() {
         return spec;
     }
