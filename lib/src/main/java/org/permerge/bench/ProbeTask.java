@@ -52,22 +52,25 @@ public final class ProbeTask {
     }
 
     /**
-     * The task with each split cut to at most {@code maxPerSplit} clips (0 = no limit), drawn with a seed so that
-     * every model of a study is probed on the same clips. Fewer clips run faster but widen the intervals.
+     * The task with each split cut to at most {@code maxPerSplit} clips (0 = no limit). Clips are ranked by a
+     * seeded hash of their id and the lowest ranks kept, the same ranking for every task and split, so tasks
+     * over one corpus keep overlapping clips and a study extracts features for as few clips as possible. Fewer
+     * clips run faster but widen the intervals.
      */
     public static ProbeTask of(TaskSpec spec, Manifest manifest, int maxPerSplit, long seed) {
         ProbeTask t = of(spec, manifest);
         if (maxPerSplit <= 0) return t;
         cap(t.train, maxPerSplit, seed);
-        cap(t.dev, maxPerSplit, seed + 1);
-        cap(t.test, maxPerSplit, seed + 2);
+        cap(t.dev, maxPerSplit, seed);
+        cap(t.test, maxPerSplit, seed);
         return new ProbeTask(spec, Manifest.of(manifest.header(), t.clips(), manifest.audioRoot()));
     }
 
     private static void cap(List<Manifest.Clip> clips, int max, long seed) {
         if (clips.size() <= max) return;
-        java.util.Collections.shuffle(clips, new java.util.Random(seed));
-        List<Manifest.Clip> keep = new ArrayList<>(clips.subList(0, max));
+        List<Manifest.Clip> keep = new ArrayList<>(clips);
+        keep.sort(java.util.Comparator.comparing((Manifest.Clip c) -> ModelHash.combine(Long.toString(seed), c.id())));
+        keep = new ArrayList<>(keep.subList(0, max));
         keep.sort(java.util.Comparator.comparing(Manifest.Clip::id));
         clips.clear();
         clips.addAll(keep);
