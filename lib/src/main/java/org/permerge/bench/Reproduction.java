@@ -154,7 +154,7 @@ public final class Reproduction {
             Manifest source = e.manifest() != null ? Manifest.read(resolve(project, e.manifest()))
                     : e.domain() == Domain.SPEECH ? speech : music;
             if (e.manifest() != null) taskManifests.add(source.checksum());
-            tasks.add(ProbeTask.of(e.spec(), source));
+            tasks.add(ProbeTask.of(e.spec(), source, config.maxClipsPerSplit(), config.seed()));
         }
         List<Manifest.Clip> probeClips = ProbeTask.union(tasks);
         taskManifests.add(String.join(",", probeClips.stream().map(Manifest.Clip::id).toList()));

@@ -41,13 +41,14 @@ import java.util.Set;
  * @param batchSize   clips per forward pass
  * @param checks      whether to check identity λ=1 ≡ A and the main recipe λ=0 ≈ B
  * @param threads     libtorch intra-op threads for the run (0 = libtorch's default)
+ * @param maxClipsPerSplit cap on each task's train, dev and test clips (0 = all), seeded
  * @param json        the configuration as read (recorded in provenance)
  */
 public record StudyConfig(String name, String description, ModelSource modelA, ModelSource modelB, CorpusSource speech,
                           CorpusSource music, int calibrationClipsPerDomain, List<TaskEntry> tasks, List<String> recipes,
                           double lambda, List<String> sweepRecipes, List<Double> sweepLambdas, List<String> repairModes,
                           ProbeConfig probe, int bootstrapReplicates, long seed, int batchSize, boolean checks, int threads,
-                          String json) {
+                          int maxClipsPerSplit, String json) {
 
     /**
      * A model: a Hugging Face folder, optionally with its weights replaced by seeded random ones of the same
@@ -157,7 +158,7 @@ public record StudyConfig(String name, String description, ModelSource modelA, M
                     checkLambda(dbl(o, "lambda", 0.9)), sweepRecipes, lambdas, repair, pc,
                     intOr(o, "bootstrap_replicates", PairedBootstrap.DEFAULT_REPLICATES), (long) dbl(o, "seed", 0),
                     intOr(o, "batch_size", 8), !o.has("checks") || o.get("checks").getAsBoolean(),
-                    intOr(o, "threads", 0), json);
+                    intOr(o, "threads", 0), intOr(o, "max_clips_per_split", 0), json);
             return c;
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
@@ -175,7 +176,7 @@ public record StudyConfig(String name, String description, ModelSource modelA, M
     public StudyConfig withThreads(int n) {
         if (n < 0) throw new IllegalArgumentException("threads must be ≥ 0, got " + n);
         return new StudyConfig(name, description, modelA, modelB, speech, music, calibrationClipsPerDomain, tasks, recipes, lambda,
-                sweepRecipes, sweepLambdas, repairModes, probe, bootstrapReplicates, seed, batchSize, checks, n, json);
+                sweepRecipes, sweepLambdas, repairModes, probe, bootstrapReplicates, seed, batchSize, checks, n, maxClipsPerSplit, json);
     }
 
     /** The configuration as JSON text. */
