@@ -61,6 +61,9 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--max-minutes", description = "stop training after this many minutes even if steps remain (default: no limit)")
     Double maxMinutes;
 
+    @Option(names = "--init-from", description = "continue from this checkpoint folder (same mini architecture) instead of a fresh initialisation")
+    Path initFrom;
+
     @Option(names = "--evaluate-only",
             description = "skip training: probe the checkpoint in --out against the log-mel baseline on the domain's three tasks"
                     + " (writes probe-evidence.md there)")
@@ -106,7 +109,17 @@ public final class PretrainCommand implements Callable<Integer> {
         prov.put("corpus.splits", String.join(",", splits));
         prov.put("git.commit", Pretraining.gitCommit(root));
         prov.put("permerge.version", Version.VERSION);
-        Pretraining.run(MiniArchitecture.config(), clips, MiniRecipes.codebooks(d), settings, out.toAbsolutePath(), prov, System.err, true,
+        org.permerge.checkpoint.StateDict initial = null;
+        if (initFrom != null) {
+            org.permerge.checkpoint.EncoderCheckpoint start = org.permerge.checkpoint.EncoderCheckpoint.load(initFrom);
+            if (!start.config().equals(MiniArchitecture.config())) {
+                throw new IllegalArgumentException(initFrom + ": architecture " + start.config() + " is not the mini one " + MiniArchitecture.config());
+            }
+            initial = start.weights();
+            prov.put("pretrain.init_from", initFrom.toString());
+            prov.put("pretrain.init_from_sha256", Manifest.sha256(initFrom.resolve("model.safetensors")));
+        }
+        Pretraining.run(MiniArchitecture.config(), initial, clips, MiniRecipes.codebooks(d), settings, out.toAbsolutePath(), prov, System.err, true,
                 maxMinutes != null ? maxMinutes * 60 : Double.POSITIVE_INFINITY);
         return 0;
     }
@@ -119,6 +132,7 @@ public final class PretrainCommand implements Callable<Integer> {
         if (corpus != null) a.addAll(List.of("--corpus", corpus.toString()));
         if (maxClips != null) a.addAll(List.of("--max-clips", maxClips.toString()));
         if (maxMinutes != null) a.addAll(List.of("--max-minutes", maxMinutes.toString()));
+        if (initFrom != null) a.addAll(List.of("--init-from", initFrom.toString()));
         return a;
     }
 }

@@ -6,6 +6,8 @@ import com.google.gson.JsonObject;
 import org.permerge.checkpoint.AtomicFiles;
 import org.permerge.checkpoint.EncoderCheckpoint;
 import org.permerge.checkpoint.Preprocessor;
+import org.permerge.checkpoint.StateDict;
+import org.permerge.model.HubertEncoder;
 import org.permerge.model.EncoderConfig;
 
 import java.io.PrintStream;
@@ -47,6 +49,16 @@ public final class Pretraining {
     /** As {@link #run(EncoderConfig, List, List, PretrainSettings, Path, Map, PrintStream, boolean)}, stopping training after {@code maxTrainSeconds}. */
     public static Result run(EncoderConfig config, List<float[]> clips, List<TargetCodebook> codebooks, PretrainSettings settings,
                              Path out, Map<String, String> provenance, PrintStream log, boolean progressBar, double maxTrainSeconds) {
+        return run(config, null, clips, codebooks, settings, out, provenance, log, progressBar, maxTrainSeconds);
+    }
+
+    /**
+     * As above, continuing from {@code initial} weights (same config) instead of a fresh initialisation when
+     * it is not null: a second round of the same objective with a new warmup and decay.
+     */
+    public static Result run(EncoderConfig config, StateDict initial, List<float[]> clips, List<TargetCodebook> codebooks,
+                             PretrainSettings settings, Path out, Map<String, String> provenance, PrintStream log,
+                             boolean progressBar, double maxTrainSeconds) {
         if (clips.isEmpty()) throw new IllegalArgumentException("pretrain: no clips to train on");
         List<float[]> padded = new ArrayList<>(clips.size());
         int[] frames = new int[clips.size()];
@@ -71,7 +83,8 @@ public final class Pretraining {
         long params = MiniArchitecture.parameterCount(config);
         log.printf(Locale.ROOT, "pretrain: %s, %d parameters, %d clips, %d steps of %d crops of %d samples, seed %d%n",
                 config, params, clips.size(), settings.steps(), settings.batchSize(), settings.clipSamples(), settings.seed());
-        try (HubertTrainable enc = HubertTrainable.initialise(config, settings.seed())) {
+        try (HubertTrainable enc = initial == null ? HubertTrainable.initialise(config, settings.seed())
+                : new HubertTrainable(HubertEncoder.create(config, initial))) {
             MaskedPrediction mp = new MaskedPrediction(enc, padded, targets, settings, x -> PREPROCESSOR.apply(x, SAMPLE_RATE))
                     .optLog(log, progressBar).optTimeBudget(maxTrainSeconds);
             curve = mp.train();
