@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Executes every notebook headless and looks at it the way a person would:
-#   1. runs notebooks/NN-*.ipynb with the permerge-java kernel (Jupyter state kept in build/), retrying
+#   1. runs notebooks/NN-*.ipynb with the permerge-java kernel (environment/run_notebook.py; Jupyter
+#      state kept in build/), retrying
 #      only on the kernel's known start-up hang ("Kernel didn't respond");
 #   2. checks the executed copies: no error output, the expectations the notebooks declare
 #      (environment/check_notebook_outputs.py);
@@ -68,20 +69,16 @@ failed=(); t_all=$(date +%s)
 for f in "${notebooks[@]}"; do
   name="$(basename "$f" .ipynb)"; t0=$(date +%s)
   log="$out/$name.log"; ok=0
-  # a hung start never answers, so a short timeout and a retry beat waiting; the timeout still grows
-  # per attempt because a slow start on a loaded machine looks the same from outside
-  for attempt in 1 2 3 4 5; do
-    startup=$(( ${PERMERGE_KERNEL_STARTUP:-20} * (attempt + 1) / 2 ))
-    rm -f "$out/$name.ipynb"
-    if "$PY" -m nbconvert --to notebook --execute --allow-errors \
-        --ExecutePreprocessor.kernel_name=permerge-java \
-        --ExecutePreprocessor.startup_timeout="$startup" \
-        --ExecutePreprocessor.timeout="${PERMERGE_CELL_TIMEOUT:-1200}" \
-        --output-dir "$out" --output "$name.ipynb" "$f" >"$log" 2>&1; then
-      ok=1; break
-    fi
-    if grep -q "Kernel didn't respond" "$log"; then
-      echo "check-notebooks: $name: kernel did not answer within $startup s (attempt $attempt), retrying" >&2
+  # run_notebook.py waits for the kernel's sockets before talking to it (the start-up race); a start
+  # that still hangs never answers, so a short startup timeout and a retry beat waiting longer
+  for attempt in 1 2 3 4; do
+    rc=0
+    "$PY" "$ROOT/environment/run_notebook.py" "$f" "$out/$name.ipynb" \
+        --startup-timeout "${PERMERGE_KERNEL_STARTUP:-20}" --timeout "${PERMERGE_CELL_TIMEOUT:-1200}" \
+        >"$log" 2>&1 || rc=$?
+    if [ $rc = 0 ]; then ok=1; break; fi
+    if [ $rc = 3 ] && grep -q "Kernel didn't respond" "$log"; then
+      echo "check-notebooks: $name: kernel did not respond (attempt $attempt), retrying" >&2
       continue
     fi
     break
@@ -100,7 +97,7 @@ for f in "${notebooks[@]}"; do
     chrome_run "$profile" --virtual-time-budget=15000 --dump-dom --enable-logging=stderr --v=0 \
       "file://$out/$name.html" >"$out/$name.dom.html" 2>"$out/$name.console.txt" || true
     rm -rf "$profile"; profile="$(mktemp -d)"
-    chrome_run "$profile" --virtual-time-budget=15000 --window-size=1200,2400 \
+    chrome_run "$profile" --virtual-time-budget=15000 --window-size=1200,4000 \
       --screenshot="$out/$name.png" "file://$out/$name.html" >>"$log" 2>&1 || true
     rm -rf "$profile"
     if ! "$PY" "$ROOT/environment/check_notebook_outputs.py" --rendered "$out/$name.dom.html" \

@@ -77,6 +77,7 @@ cat > "$tmp" <<EOF
   "argv": [
     "$(json_escape "$java_bin")",
     "-Xmx$(json_escape "$xmx")",
+    "-Dorg.slf4j.simpleLogger.log.ai.djl=error",
     "-jar", "$(json_escape "$KJAR")",
     "{connection_file}"
   ],

@@ -39,5 +39,10 @@ if [ ${#clean[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${clean[@]}" >&2
 fi
 if [ $want_nb = 1 ] && [ -x "$ROOT/environment/install-kernel.sh" ]; then
-  bash "$ROOT/environment/install-kernel.sh"
+  # the kernelspec belongs to the person who ran sudo, in their Jupyter data folder, not root's
+  if [ "$(id -u)" = 0 ] && [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ]; then
+    sudo -u "$SUDO_USER" -H bash "$ROOT/environment/install-kernel.sh"
+  else
+    bash "$ROOT/environment/install-kernel.sh"
+  fi
 fi

@@ -192,26 +192,44 @@ public final class Wav {
     }
 
     private static float[][] decodeSamples(ByteBuffer b, int at, int frames, Format f) {
-        float[][] out = new float[f.channels][frames];
-        int p = at;
-        for (int i = 0; i < frames; i++) {
-            for (int c = 0; c < f.channels; c++) {
-                float v;
-                switch (f.encoding) {
-                    case PCM_U8 -> { v = ((b.get(p) & 0xFF) - 128) / 128f; p += 1; }
-                    case PCM_S16 -> { v = b.getShort(p) / 32768f; p += 2; }
-                    case PCM_S24 -> {
-                        int s = (b.get(p) & 0xFF) | ((b.get(p + 1) & 0xFF) << 8) | (b.get(p + 2) << 16);
-                        v = s / 8388608f;
-                        p += 3;
-                    }
-                    case PCM_S32 -> { v = (float) (b.getInt(p) / 2147483648.0); p += 4; }
-                    case FLOAT32 -> { v = b.getFloat(p); p += 4; }
-                    case FLOAT64 -> { v = (float) b.getDouble(p); p += 8; }
-                    default -> throw new IllegalStateException(f.encoding.name());
-                }
-                out[c][i] = v;
+        int ch = f.channels;
+        float[][] out = new float[ch][frames];
+        ByteBuffer data = b.duplicate().order(ByteOrder.LITTLE_ENDIAN).position(at).slice().order(ByteOrder.LITTLE_ENDIAN);
+        int n = frames * ch;
+        // bulk typed views for the common encodings: per-sample ByteBuffer calls dominate reading otherwise
+        switch (f.encoding) {
+            case PCM_S16 -> {
+                short[] v = new short[n];
+                data.asShortBuffer().get(v);
+                for (int i = 0, p = 0; i < frames; i++) for (int c = 0; c < ch; c++) out[c][i] = v[p++] / 32768f;
             }
+            case FLOAT32 -> {
+                float[] v = new float[n];
+                data.asFloatBuffer().get(v);
+                for (int i = 0, p = 0; i < frames; i++) for (int c = 0; c < ch; c++) out[c][i] = v[p++];
+            }
+            case PCM_S32 -> {
+                int[] v = new int[n];
+                data.asIntBuffer().get(v);
+                for (int i = 0, p = 0; i < frames; i++) for (int c = 0; c < ch; c++) out[c][i] = (float) (v[p++] / 2147483648.0);
+            }
+            case FLOAT64 -> {
+                double[] v = new double[n];
+                data.asDoubleBuffer().get(v);
+                for (int i = 0, p = 0; i < frames; i++) for (int c = 0; c < ch; c++) out[c][i] = (float) v[p++];
+            }
+            case PCM_U8 -> {
+                for (int i = 0, p = 0; i < frames; i++) for (int c = 0; c < ch; c++) out[c][i] = ((data.get(p++) & 0xFF) - 128) / 128f;
+            }
+            case PCM_S24 -> {
+                for (int i = 0, p = 0; i < frames; i++) {
+                    for (int c = 0; c < ch; c++, p += 3) {
+                        int v = (data.get(p) & 0xFF) | ((data.get(p + 1) & 0xFF) << 8) | (data.get(p + 2) << 16);
+                        out[c][i] = v / 8388608f;
+                    }
+                }
+            }
+            default -> throw new IllegalStateException(f.encoding.name());
         }
         return out;
     }
@@ -258,6 +276,14 @@ public final class Wav {
         if (fact) b.put(ascii("fact")).putInt(4).putInt(frames);
         b.put(ascii("data")).putInt((int) dataSize);
         float[][] c = audio.channels();
+        if (enc == Encoding.PCM_S16 && ch == 1) {
+            short[] v = new short[frames];
+            for (int i = 0; i < frames; i++) v[i] = (short) quantize(c[0][i], 32768);
+            b.asShortBuffer().put(v);
+            b.position(b.position() + 2 * frames);
+            if ((dataSize & 1) == 1) b.put((byte) 0);
+            return b.array();
+        }
         for (int i = 0; i < frames; i++) {
             for (int k = 0; k < ch; k++) {
                 float v = c[k][i];

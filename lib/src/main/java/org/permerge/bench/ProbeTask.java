@@ -51,6 +51,31 @@ public final class ProbeTask {
         return new ProbeTask(spec, view);
     }
 
+    /**
+     * The task with each split cut to at most {@code maxPerSplit} clips (0 = no limit). Clips are ranked by a
+     * seeded hash of their id and the lowest ranks kept, the same ranking for every task and split, so tasks
+     * over one corpus keep overlapping clips and a study extracts features for as few clips as possible. Fewer
+     * clips run faster but widen the intervals.
+     */
+    public static ProbeTask of(TaskSpec spec, Manifest manifest, int maxPerSplit, long seed) {
+        ProbeTask t = of(spec, manifest);
+        if (maxPerSplit <= 0) return t;
+        cap(t.train, maxPerSplit, seed);
+        cap(t.dev, maxPerSplit, seed);
+        cap(t.test, maxPerSplit, seed);
+        return new ProbeTask(spec, Manifest.of(manifest.header(), t.clips(), manifest.audioRoot()));
+    }
+
+    private static void cap(List<Manifest.Clip> clips, int max, long seed) {
+        if (clips.size() <= max) return;
+        List<Manifest.Clip> keep = new ArrayList<>(clips);
+        keep.sort(java.util.Comparator.comparing((Manifest.Clip c) -> ModelHash.combine(Long.toString(seed), c.id())));
+        keep = new ArrayList<>(keep.subList(0, max));
+        keep.sort(java.util.Comparator.comparing(Manifest.Clip::id));
+        clips.clear();
+        clips.addAll(keep);
+    }
+
     public TaskSpec spec() {
         return spec;
     }

@@ -20,6 +20,8 @@ import org.permerge.checkpoint.EncoderCheckpoint;
 import org.permerge.checkpoint.Preprocessor;
 import org.permerge.checkpoint.StateDict;
 import org.permerge.correlate.AlignmentStatistics;
+import org.permerge.extract.PairedExtraction;
+import org.permerge.extract.PairedTapConsumer;
 import org.permerge.merge.Alignment;
 import org.permerge.merge.Interpolation;
 import org.permerge.merge.Lambda;
@@ -62,6 +64,21 @@ public final class Reproduction {
 
     /** Runs the study described by {@code config}; paths in it are relative to {@code project}. */
     public static Result run(StudyConfig config, Path project, Path out) {
+        boolean pytorch = "PyTorch".equals(ai.djl.engine.Engine.getInstance().getEngineName());
+        int before = pytorch ? ai.djl.pytorch.jni.JniUtils.getNumThreads() : 0;
+        try {
+            if (config.threads() > 0 && pytorch) {
+                // Small encoders gain nothing from a thread pool, and on a shared machine OpenMP's spinning workers
+                // made extraction ~13x slower here (20.3 s vs 1.5 s for 64 clips of the tiny fixture).
+                ai.djl.pytorch.jni.JniUtils.setNumThreads(config.threads());
+            }
+            return runStudy(config, project, out);
+        } finally {
+            if (pytorch) ai.djl.pytorch.jni.JniUtils.setNumThreads(before);
+        }
+    }
+
+    private static Result runStudy(StudyConfig config, Path project, Path out) {
         Instant t0 = Instant.now();
         Map<String, Object> prov = new LinkedHashMap<>();
         Map<String, Double> seconds = new LinkedHashMap<>();
@@ -69,6 +86,7 @@ public final class Reproduction {
         prov.put("started", t0.toString());
         prov.put("preset", config.name());
         prov.put("config", com.google.gson.JsonParser.parseString(config.toJson()));
+        prov.put("threads", config.threads());
 
         Instant t = Instant.now();
         EncoderCheckpoint a = load(config.modelA(), project, null);
@@ -92,9 +110,22 @@ public final class Reproduction {
                 .optProvenance("calibration", calibration.size() + " clips (" + config.calibrationClipsPerDomain() + " per domain)")
                 .optProvenance("speech_manifest_sha256", speech.checksum()).optProvenance("music_manifest_sha256", music.checksum())
                 .optProvenance("seed", Long.toString(config.seed())).build();
+        Manifest calibrationSet = Manifest.of(new LinkedHashMap<>(Map.of("generator", "permerge reproduce: calibration draw",
+                "seed", config.seed())), calibration, project);
         try (HubertEncoder ea = HubertEncoder.create(a.config(), a.weights());
              HubertEncoder eb = HubertEncoder.create(b.config(), b.weights())) {
-            CalibrationPass.run(ea, a.preprocessor(), eb, b.preprocessor(), calibration, config.batchSize(), stats);
+            PairedExtraction.builder().setModelA(ea, a.preprocessor()).setModelB(eb, b.preprocessor()).optResample(true).build()
+                    .run(calibrationSet, new PairedTapConsumer() {
+                        @Override
+                        public void accept(String tap, ai.djl.ndarray.NDArray fa, ai.djl.ndarray.NDArray fb) {
+                            stats.accept(tap, fa, fb);
+                        }
+
+                        @Override
+                        public boolean wants(String tap) {
+                            return stats.wants(tap);
+                        }
+                    });
         }
         stats.save(out.resolve("calibration-statistics.safetensors"));
         prov.put("calibration_clips", calibration.size());
@@ -118,10 +149,16 @@ public final class Reproduction {
 
         // Tasks and the models to probe.
         List<ProbeTask> tasks = new ArrayList<>();
-        for (StudyConfig.TaskEntry e : config.tasks()) tasks.add(ProbeTask.of(e.spec(), e.domain() == Domain.SPEECH ? speech : music));
+        List<String> taskManifests = new ArrayList<>(List.of(speech.checksum(), music.checksum()));
+        for (StudyConfig.TaskEntry e : config.tasks()) {
+            Manifest source = e.manifest() != null ? Manifest.read(resolve(project, e.manifest()))
+                    : e.domain() == Domain.SPEECH ? speech : music;
+            if (e.manifest() != null) taskManifests.add(source.checksum());
+            tasks.add(ProbeTask.of(e.spec(), source, config.maxClipsPerSplit(), config.seed()));
+        }
         List<Manifest.Clip> probeClips = ProbeTask.union(tasks);
-        String probeSet = ModelHash.combine(speech.checksum(), music.checksum(),
-                String.join(",", probeClips.stream().map(Manifest.Clip::id).toList()));
+        taskManifests.add(String.join(",", probeClips.stream().map(Manifest.Clip::id).toList()));
+        String probeSet = ModelHash.combine(taskManifests.toArray(new String[0]));
         FeatureCache cache = FeatureCache.inProject(project);
 
         ScoreTable.Builder table = ScoreTable.builder().setTasks(tasks.stream().map(ProbeTask::spec).toList())
@@ -240,7 +277,7 @@ public final class Reproduction {
     }
 
     private static EncoderCheckpoint load(StudyConfig.ModelSource src, Path project, EncoderCheckpoint reference) {
-        Path p = project.resolve(src.path()).normalize();
+        Path p = resolve(project, src.path());
         if (!Files.exists(p)) {
             throw new IllegalArgumentException("model " + src.label() + ": no checkpoint at " + p
                     + " (the preset's path is relative to the project folder " + project + ")");
@@ -249,6 +286,18 @@ public final class Reproduction {
         if (src.randomSeed() == null) return c;
         // A stand-in second model: the same architecture with seeded random weights.
         return EncoderCheckpoint.of(c.config(), RandomWeights.create(c.config(), src.randomSeed()), c.preprocessor());
+    }
+
+    /**
+     * A path of the config: relative to the project, except that {@code ../shared/...} means the shared fixtures
+     * folder wherever {@link org.permerge.notebook.Project#shared()} finds it (a worktree sits deeper than ../).
+     */
+    static Path resolve(Path project, String path) {
+        Path direct = project.resolve(path).normalize();
+        if (path.startsWith("../shared/") && !Files.exists(direct)) {
+            return org.permerge.notebook.Project.shared().resolve(path.substring("../shared/".length())).normalize();
+        }
+        return direct;
     }
 
     private static Map<String, Object> describe(StudyConfig.ModelSource src, EncoderCheckpoint c) {
@@ -262,24 +311,47 @@ public final class Reproduction {
         return m;
     }
 
-    /** A manifest given by path, or the mini world's generated corpus (cached under .cache/corpora). */
+    /**
+     * A corpus: a recorded manifest whose audio is present and matches its checksums; or, when the audio is
+     * missing, the mini world's generator run with the recorded seed and sizes into the manifest's audio root
+     * (a fresh clone); or, without a manifest, a generated corpus cached under {@code .cache/corpora}.
+     */
     static Manifest corpus(StudyConfig.CorpusSource src, String domain, Path project) {
-        if (src.manifest() != null) return Manifest.read(project.resolve(src.manifest()).normalize());
-        Path dir = project.resolve(".cache").resolve("corpora")
-                .resolve(domain + "-seed" + src.seed() + "-clips" + src.clips() + "-cal" + src.calibrationClips());
-        Path manifest = dir.resolve("manifest.jsonl");
-        if (Files.isRegularFile(manifest)) {
-            try {
+        Path dir;
+        Manifest recorded = null;
+        if (src.manifest() != null) {
+            recorded = Manifest.read(resolve(project, src.manifest()));
+            if (verified(recorded)) return recorded;
+            dir = recorded.audioRoot();
+        } else {
+            dir = project.resolve(".cache").resolve("corpora")
+                    .resolve(domain + "-seed" + src.seed() + "-clips" + src.clips() + "-cal" + src.calibrationClips());
+            Path manifest = dir.resolve("manifest.jsonl");
+            if (Files.isRegularFile(manifest)) {
                 Manifest m = Manifest.read(manifest);
-                m.verify();
-                return m;
-            } catch (RuntimeException e) {
-                System.err.println("permerge: regenerating " + dir + " (" + e.getMessage() + ")");
+                if (verified(m)) return m;
             }
         }
+        System.err.println("permerge: generating the " + domain + " corpus into " + dir);
         CorpusOptions opts = new CorpusOptions(dir, src.seed(), src.clips(), src.calibrationClips(),
                 Math.max(1, Runtime.getRuntime().availableProcessors()));
-        return Corpora.build(Corpora.Domain.parse(domain), opts, n -> { });
+        Manifest generated = Corpora.build(Corpora.Domain.parse(domain), opts, n -> { });
+        if (recorded != null) {
+            if (verified(recorded)) return recorded;
+            // Other tool versions render other bytes: the study still runs, on the corpus made here.
+            System.err.println("permerge: the regenerated " + domain + " audio differs from " + src.manifest()
+                    + " (other espeak-ng/fluidsynth versions?); using the corpus generated here");
+        }
+        return generated;
+    }
+
+    private static boolean verified(Manifest m) {
+        try {
+            m.verify();
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     private static List<Manifest.Clip> take(List<Manifest.Clip> clips, int n, long seed) {

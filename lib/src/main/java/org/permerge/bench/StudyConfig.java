@@ -40,12 +40,15 @@ import java.util.Set;
  * @param seed        master seed (calibration draw, bootstrap)
  * @param batchSize   clips per forward pass
  * @param checks      whether to check identity λ=1 ≡ A and the main recipe λ=0 ≈ B
+ * @param threads     libtorch intra-op threads for the run (0 = libtorch's default)
+ * @param maxClipsPerSplit cap on each task's train, dev and test clips (0 = all), seeded
  * @param json        the configuration as read (recorded in provenance)
  */
 public record StudyConfig(String name, String description, ModelSource modelA, ModelSource modelB, CorpusSource speech,
                           CorpusSource music, int calibrationClipsPerDomain, List<TaskEntry> tasks, List<String> recipes,
                           double lambda, List<String> sweepRecipes, List<Double> sweepLambdas, List<String> repairModes,
-                          ProbeConfig probe, int bootstrapReplicates, long seed, int batchSize, boolean checks, String json) {
+                          ProbeConfig probe, int bootstrapReplicates, long seed, int batchSize, boolean checks, int threads,
+                          int maxClipsPerSplit, String json) {
 
     /**
      * A model: a Hugging Face folder, optionally with its weights replaced by seeded random ones of the same
@@ -73,8 +76,10 @@ public record StudyConfig(String name, String description, ModelSource modelA, M
      * @param name   task name (and the manifest's per-task split key)
      * @param domain speech or music
      * @param label  manifest label holding the class
+     * @param manifest a manifest of its own (e.g. a real dataset's, relative to the project), or null for the
+     *               domain's corpus
      */
-    public record TaskEntry(String name, Domain domain, String label) {
+    public record TaskEntry(String name, Domain domain, String label, String manifest) {
         public TaskSpec spec() {
             return TaskSpec.classification(name, domain, label);
         }
@@ -119,7 +124,8 @@ public record StudyConfig(String name, String description, ModelSource modelA, M
             List<TaskEntry> tasks = new ArrayList<>();
             for (JsonElement e : array(o, "tasks", source)) {
                 JsonObject t = e.getAsJsonObject();
-                tasks.add(new TaskEntry(str(t, "name", source), Domain.parse(str(t, "domain", source)), str(t, "label", source)));
+                tasks.add(new TaskEntry(str(t, "name", source), Domain.parse(str(t, "domain", source)), str(t, "label", source),
+                        t.has("manifest") ? t.get("manifest").getAsString() : null));
             }
             if (tasks.isEmpty()) throw new IllegalArgumentException("'tasks' is empty");
             JsonObject sweep = o.has("sweep") ? o.getAsJsonObject("sweep") : new JsonObject();
@@ -139,6 +145,11 @@ public record StudyConfig(String name, String description, ModelSource modelA, M
                     throw new IllegalArgumentException("sweep.repair '" + r + "' (expected none, closed or measured)");
                 }
             }
+            if (repair.contains("closed") && repair.contains("measured")) {
+                throw new IllegalArgumentException("sweep.repair: choose one of closed or measured (with or without none)");
+            }
+            for (String r : recipes) org.permerge.merge.MergeRecipe.parse(r);
+            for (String r : sweepRecipes) org.permerge.merge.MergeRecipe.parse(r);
             JsonObject cal = o.has("calibration") ? o.getAsJsonObject("calibration") : new JsonObject();
             String json = new GsonBuilder().setPrettyPrinting().create().toJson(o);
             StudyConfig c = new StudyConfig(str(o, "name", source), o.has("description") ? o.get("description").getAsString() : "",
@@ -146,7 +157,8 @@ public record StudyConfig(String name, String description, ModelSource modelA, M
                     corpus(o, "speech", source), corpus(o, "music", source), intOr(cal, "clips_per_domain", 100), tasks, recipes,
                     checkLambda(dbl(o, "lambda", 0.9)), sweepRecipes, lambdas, repair, pc,
                     intOr(o, "bootstrap_replicates", PairedBootstrap.DEFAULT_REPLICATES), (long) dbl(o, "seed", 0),
-                    intOr(o, "batch_size", 8), !o.has("checks") || o.get("checks").getAsBoolean(), json);
+                    intOr(o, "batch_size", 8), !o.has("checks") || o.get("checks").getAsBoolean(),
+                    intOr(o, "threads", 0), intOr(o, "max_clips_per_split", 0), json);
             return c;
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
@@ -158,6 +170,13 @@ public record StudyConfig(String name, String description, ModelSource modelA, M
         Set<String> all = new LinkedHashSet<>(recipes);
         all.addAll(sweepRecipes);
         return List.copyOf(all);
+    }
+
+    /** The same study with another number of libtorch threads (0 = default). */
+    public StudyConfig withThreads(int n) {
+        if (n < 0) throw new IllegalArgumentException("threads must be ≥ 0, got " + n);
+        return new StudyConfig(name, description, modelA, modelB, speech, music, calibrationClipsPerDomain, tasks, recipes, lambda,
+                sweepRecipes, sweepLambdas, repairModes, probe, bootstrapReplicates, seed, batchSize, checks, n, maxClipsPerSplit, json);
     }
 
     /** The configuration as JSON text. */

@@ -25,7 +25,9 @@ public final class StudyFigures {
         for (SweepPoint p : sweep) {
             String line = (p.recipe().equals("identity") ? "linear interpolation (identity)" : "permutation " + p.recipe())
                     + (p.repair() ? " + REPAIR" : "");
-            lines.computeIfAbsent(line, k -> new TreeMap<>()).put(p.lambda(), table.interval(p.model(), column).estimate());
+            double y = table.interval(p.model(), column).estimate();
+            // An undefined score (a task whose reference equals the baseline) is left out rather than drawn as "NaN".
+            if (Double.isFinite(y)) lines.computeIfAbsent(line, k -> new TreeMap<>()).put(p.lambda(), y);
         }
         List<Trace> traces = new ArrayList<>();
         for (var e : lines.entrySet()) {

@@ -11,6 +11,8 @@ import java.nio.file.StandardCopyOption;
 
 /** Writes files so that readers see either the old file or the complete new one, never a half-written one. */
 public final class AtomicFiles {
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+
     private AtomicFiles() {}
 
     /** Writes through a temporary file in the target's folder, then moves it over the target. */
@@ -20,8 +22,11 @@ public final class AtomicFiles {
         Path tmp = null;
         try {
             Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".partial");
-            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
+            // Not Files.createTempFile: that makes the file 0600, and the result should get the
+            // usual umask permissions like any other file the user writes.
+            tmp = dir.resolve("." + abs.getFileName() + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".partial");
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp,
+                    java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE), 1 << 20)) {
                 body.writeTo(out);
             }
             move(tmp, abs);

@@ -215,7 +215,7 @@ public final class EncoderCheckpoint {
         AtomicFiles.writeString(dir.resolve(Preprocessor.FILE_NAME), preprocessor.toJsonString() + "\n");
         JsonObject prov = new JsonObject();
         for (Map.Entry<String, String> e : new TreeMap<>(provenance).entrySet()) prov.addProperty(e.getKey(), e.getValue());
-        AtomicFiles.writeString(dir.resolve(PROVENANCE_FILE), new GsonBuilder().setPrettyPrinting().create().toJson(prov) + "\n");
+        AtomicFiles.writeString(dir.resolve(PROVENANCE_FILE), new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(prov) + "\n");
         // config.json last: a folder is only recognisable as a model once its weights are in place.
         AtomicFiles.writeString(dir.resolve("config.json"), config.toJsonString() + "\n");
     }

@@ -13,6 +13,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -35,6 +37,8 @@ public final class HttpDownload {
     /** Attempts per fetch; each attempt resumes where the previous one stopped. */
     static final int ATTEMPTS = 5;
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
+    /** File locks are held per process, so threads of one process also need a monitor per file. */
+    private static final java.util.concurrent.ConcurrentMap<Path, Object> IN_PROCESS = new java.util.concurrent.ConcurrentHashMap<>();
     private static final Pattern TOTAL_ONLY = Pattern.compile("bytes \\*/(\\d+)");
 
     private final HttpClient client;
@@ -98,42 +102,70 @@ public final class HttpDownload {
                         + ". Unset HF_HUB_OFFLINE to download it, or place the file at " + target + " yourself");
             }
             Files.createDirectories(target.toAbsolutePath().getParent());
-            Path partial = partialOf(target);
-            boolean done = false;
-            for (int attempt = 1; attempt <= ATTEMPTS && !done; attempt++) {
-                try {
-                    done = transfer(url, partial);
-                } catch (IOException e) {
-                    if (e instanceof ConnectException && attempt == 1 && Files.notExists(partial)) {
-                        throw new DownloadException("cannot connect to " + url.getHost() + " to download " + url + ": " + e
-                                + ". Check the network (and HF_ENDPOINT), or work offline with HF_HUB_OFFLINE=1 and files"
-                                + " already in place", -1, e);
-                    }
-                    if (attempt == ATTEMPTS) {
-                        throw new DownloadException("download of " + url + " failed " + ATTEMPTS + " times, last: " + e
-                                + "; the " + Files.size(partial) + " bytes received are kept in " + partial
-                                + " and the next attempt resumes from there", -1, e);
-                    }
-                    sleep(retryDelay.multipliedBy(attempt));
-                }
-            }
-            if (!done) {
-                throw new DownloadException("download of " + url + " did not complete: the server answered " + ATTEMPTS
-                        + " times with a byte range that does not continue " + partial);
-            }
-            if (expected != null) {
-                String got = sha256(partial);
-                if (!got.equals(expected)) {
-                    Files.deleteIfExists(partial);
-                    throw new DownloadException("checksum mismatch for " + url + ": expected sha256 " + expected + ", got " + got
-                            + "; the download was deleted (the server sent different bytes: retry later or report it)");
-                }
-            }
-            AtomicFiles.move(partial, target);
-            return target;
+            return downloadLocked(url, target, expected);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the download of " + url + " to " + target + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Holds a lock on the partial file while downloading, so that two threads or processes fetching the same target
+     * (two notebooks loading one model) take turns instead of interleaving their bytes; the second finds it done.
+     */
+    private Path downloadLocked(URI url, Path target, String expected) throws IOException {
+        Path partial = partialOf(target);
+        synchronized (IN_PROCESS.computeIfAbsent(partial.toAbsolutePath().normalize(), k -> new Object())) {
+            try (FileChannel lockChannel = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                 FileLock ignored = lockChannel.lock()) {
+                if (Files.isRegularFile(target)) {
+                    // Someone else finished it while we waited; our open may have created an empty partial file.
+                    if (Files.exists(partial) && Files.size(partial) == 0) Files.deleteIfExists(partial);
+                    if (expected == null || expected.equals(sha256(target))) return target;
+                    throw new DownloadException(target + " exists but its sha256 is not " + expected
+                            + "; delete it to download " + url + " again");
+                }
+                try {
+                    return transferAll(url, target, partial, expected);
+                } finally {
+                    if (Files.exists(partial) && Files.size(partial) == 0) Files.deleteIfExists(partial);
+                }
+            }
+        }
+    }
+
+    private Path transferAll(URI url, Path target, Path partial, String expected) throws IOException {
+        boolean done = false;
+        for (int attempt = 1; attempt <= ATTEMPTS && !done; attempt++) {
+            try {
+                done = transfer(url, partial);
+            } catch (IOException e) {
+                if (e instanceof ConnectException && attempt == 1 && Files.size(partial) == 0) {
+                    throw new DownloadException("cannot connect to " + url.getHost() + " to download " + url + ": " + e
+                            + ". Check the network (and HF_ENDPOINT), or work offline with HF_HUB_OFFLINE=1 and files"
+                            + " already in place", -1, e);
+                }
+                if (attempt == ATTEMPTS) {
+                    throw new DownloadException("download of " + url + " failed " + ATTEMPTS + " times, last: " + e
+                            + "; the " + Files.size(partial) + " bytes received are kept in " + partial
+                            + " and the next attempt resumes from there", -1, e);
+                }
+                sleep(retryDelay.multipliedBy(attempt));
+            }
+        }
+        if (!done) {
+            throw new DownloadException("download of " + url + " did not complete: the server answered " + ATTEMPTS
+                    + " times with a byte range that does not continue " + partial);
+        }
+        if (expected != null) {
+            String got = sha256(partial);
+            if (!got.equals(expected)) {
+                Files.deleteIfExists(partial);
+                throw new DownloadException("checksum mismatch for " + url + ": expected sha256 " + expected + ", got " + got
+                        + "; the download was deleted (the server sent different bytes: retry later or report it)");
+            }
+        }
+        AtomicFiles.move(partial, target);
+        return target;
     }
 
     /** The temporary file a download of {@code target} grows in. */

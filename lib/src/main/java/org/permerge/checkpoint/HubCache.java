@@ -129,6 +129,9 @@ public final class HubCache {
 
     /** {@link #resolve(String)} for an explicit revision. */
     public Path resolve(String repo, String revision) {
+        if (!looksLikeRepoId(repo + "@" + revision) || revision.contains("..") || revision.startsWith("/") || revision.endsWith("/")) {
+            throw new IllegalArgumentException("'" + repo + "@" + revision + "' is not a hub repo id with a revision");
+        }
         if (offline) return cachedSnapshot(repo, revision).orElseThrow(() -> notCached(repo, revision, null));
         try {
             return fetchSnapshot(repo, revision);

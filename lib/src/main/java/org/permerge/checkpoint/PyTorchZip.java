@@ -5,15 +5,18 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Enumeration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
@@ -65,30 +68,41 @@ public final class PyTorchZip {
             String prefix = pkl.getName().substring(0, pkl.getName().length() - "data.pkl".length());
             ByteOrder order = byteOrder(zip, prefix, src);
             byte[] pickle = readEntry(zip, pkl, MAX_PICKLE_BYTES, src);
-            Map<String, ByteBuffer> storages = new HashMap<>();
-            Object root = TorchUnpickler.load(pickle, src + " (" + pkl.getName() + ")", pid -> storageRef(pid, src));
-            if (!(root instanceof Map<?, ?> map)) {
-                throw new CheckpointFormatException(src + ": data.pkl holds " + TorchUnpickler.describe(root)
-                        + ", expected a state dict (a dict of name -> tensor)");
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                Map<String, StoredZipEntries.Location> stored = StoredZipEntries.locate(ch);
+                return fromPickle(pickle, order, ref -> storageBytes(zip, ch, stored, prefix, ref, src), src + " (" + pkl.getName() + ")");
             }
-            StateDict sd = new StateDict();
-            for (Map.Entry<?, ?> e : map.entrySet()) {
-                if (!(e.getKey() instanceof String name)) {
-                    throw new CheckpointFormatException(src + ": state dict key " + TorchUnpickler.describe(e.getKey()) + " is not a string");
-                }
-                if (!(e.getValue() instanceof TorchUnpickler.TensorRef ref)) {
-                    throw new CheckpointFormatException(src + ": entry '" + name + "' is " + TorchUnpickler.describe(e.getValue())
-                            + ", expected a tensor");
-                }
-                ByteBuffer storage = storages.computeIfAbsent(ref.storage().key(), k -> storageBytes(zip, prefix, ref.storage(), src));
-                sd.put(name, materialise(name, ref, storage, order, src));
-            }
-            return sd;
         } catch (ZipException e) {
             throw new CheckpointFormatException(src + ": not a readable zip archive: " + e.getMessage(), e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Interprets a state-dict pickle and cuts each tensor from its storage; {@code storages} supplies a storage's
+     * bytes (asked once per storage key).
+     */
+    static StateDict fromPickle(byte[] pickle, ByteOrder order, Function<TorchUnpickler.StorageRef, ByteBuffer> storages, String src) {
+        Object root = TorchUnpickler.load(pickle, src, pid -> storageRef(pid, src));
+        if (!(root instanceof Map<?, ?> map)) {
+            throw new CheckpointFormatException(src + ": data.pkl holds " + TorchUnpickler.describe(root)
+                    + ", expected a state dict (a dict of name -> tensor)");
+        }
+        Map<String, ByteBuffer> loaded = new HashMap<>();
+        StateDict sd = new StateDict();
+        for (Map.Entry<?, ?> e : map.entrySet()) {
+            if (!(e.getKey() instanceof String name)) {
+                throw new CheckpointFormatException(src + ": state dict key " + TorchUnpickler.describe(e.getKey()) + " is not a string");
+            }
+            if (!(e.getValue() instanceof TorchUnpickler.TensorRef ref)) {
+                throw new CheckpointFormatException(src + ": entry '" + name + "' is " + TorchUnpickler.describe(e.getValue())
+                        + ", expected a tensor");
+            }
+            ByteBuffer storage = loaded.computeIfAbsent(ref.storage().key(), k -> storages.apply(ref.storage()));
+            sd.put(name, materialise(name, ref, storage, order, src));
+        }
+        return sd;
     }
 
     private static ByteOrder byteOrder(ZipFile zip, String prefix, String src) throws IOException {
@@ -130,7 +144,9 @@ public final class PyTorchZip {
         return new TorchUnpickler.StorageRef(TorchUnpickler.STORAGE_TYPES.get(g.name()), key, numel);
     }
 
-    private static ByteBuffer storageBytes(ZipFile zip, String prefix, TorchUnpickler.StorageRef ref, String src) {
+    /** A storage's bytes: memory-mapped when the entry is stored uncompressed (as torch.save writes it), else read. */
+    private static ByteBuffer storageBytes(ZipFile zip, FileChannel ch, Map<String, StoredZipEntries.Location> stored, String prefix,
+                                           TorchUnpickler.StorageRef ref, String src) {
         ZipEntry e = zip.getEntry(prefix + "data/" + ref.key());
         if (e == null) throw new CheckpointFormatException(src + ": storage " + ref.key() + " is missing (no entry " + prefix + "data/" + ref.key() + ")");
         long need;
@@ -145,6 +161,14 @@ public final class PyTorchZip {
         if (e.getSize() >= 0 && e.getSize() != need) {
             throw new CheckpointFormatException(src + ": storage " + ref.key() + " holds " + e.getSize() + " bytes, but its "
                     + ref.numel() + " " + ref.dtype() + " elements need " + need);
+        }
+        StoredZipEntries.Location loc = stored.get(e.getName());
+        if (loc != null && loc.size() == need && e.getMethod() == ZipEntry.STORED) {
+            try {
+                return ch.map(FileChannel.MapMode.READ_ONLY, loc.offset(), need).order(ByteOrder.LITTLE_ENDIAN);
+            } catch (IOException ex) {
+                throw new CheckpointFormatException(src + ": cannot map storage " + ref.key() + ": " + ex.getMessage(), ex);
+            }
         }
         try (InputStream in = zip.getInputStream(e)) {
             byte[] b = in.readNBytes((int) need);
@@ -177,6 +201,12 @@ public final class PyTorchZip {
         } catch (ArithmeticException e) {
             throw new CheckpointFormatException(src + ": tensor '" + name + "' has size " + Arrays.toString(size) + " that overflows");
         }
+        if (numel > ref.storage().numel()) {
+            // Only a broadcast (stride-0) view can be larger than its storage; state dicts hold none, and refusing them
+            // keeps a tiny hostile file from making us allocate gigabytes.
+            throw new CheckpointFormatException(src + ": tensor '" + name + "' has " + numel + " elements, more than its "
+                    + ref.storage().numel() + "-element storage " + ref.storage().key());
+        }
         if (numel > 0 && (ref.offset() < 0 || last >= ref.storage().numel())) {
             throw new CheckpointFormatException(src + ": tensor '" + name + "' (offset " + ref.offset() + ", size " + Arrays.toString(size)
                     + ", stride " + Arrays.toString(stride) + ") reaches element " + last + " of a " + ref.storage().numel() + "-element storage");
@@ -188,26 +218,27 @@ public final class PyTorchZip {
             expect *= size[i];
         }
         int n = Math.toIntExact(numel);
-        ByteBuffer out = ByteBuffer.allocate(n * es).order(ByteOrder.LITTLE_ENDIAN);
+        if (n == 0) return new Tensor(dt, size, ByteBuffer.allocate(0));
         if (contiguous && order == ByteOrder.LITTLE_ENDIAN) {
-            out.put(storage.duplicate().position((int) (ref.offset() * es)).limit((int) ((ref.offset() + numel) * es)));
-        } else {
-            long[] idx = new long[size.length];
-            long src0 = ref.offset();
-            for (int k = 0; k < n; k++) {
-                int at = (int) (src0 * es);
-                for (int b = 0; b < es; b++) {
-                    // Big-endian archives store each element's bytes reversed relative to the little-endian result.
-                    out.put(k * es + b, storage.get(order == ByteOrder.LITTLE_ENDIAN ? at + b : at + es - 1 - b));
+            // The common case: a view of the storage's bytes, shared rather than copied (tensors are read-only).
+            return new Tensor(dt, size, storage.duplicate().position((int) (ref.offset() * es)).limit((int) ((ref.offset() + numel) * es)));
+        }
+        ByteBuffer out = ByteBuffer.allocate(n * es).order(ByteOrder.LITTLE_ENDIAN);
+        long[] idx = new long[size.length];
+        long src0 = ref.offset();
+        for (int k = 0; k < n; k++) {
+            int at = (int) (src0 * es);
+            for (int b = 0; b < es; b++) {
+                // Big-endian archives store each element's bytes reversed relative to the little-endian result.
+                out.put(k * es + b, storage.get(order == ByteOrder.LITTLE_ENDIAN ? at + b : at + es - 1 - b));
+            }
+            for (int d = size.length - 1; d >= 0; d--) {
+                if (++idx[d] < size[d]) {
+                    src0 += stride[d];
+                    break;
                 }
-                for (int d = size.length - 1; d >= 0; d--) {
-                    if (++idx[d] < size[d]) {
-                        src0 += stride[d];
-                        break;
-                    }
-                    src0 -= (size[d] - 1) * stride[d];
-                    idx[d] = 0;
-                }
+                src0 -= (size[d] - 1) * stride[d];
+                idx[d] = 0;
             }
         }
         out.position(0);

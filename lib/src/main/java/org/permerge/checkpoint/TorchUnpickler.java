@@ -7,7 +7,6 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -272,8 +271,26 @@ final class TorchUnpickler {
         return out;
     }
 
-    private static Object key(Object k) {
-        return k instanceof Tuple t ? Arrays.asList(t.items()) : k;
+    /**
+     * A dict key as Java can hash it. Python only allows hashable keys; refusing lists and dicts here also keeps a
+     * self-containing structure (built through the memo) from being hashed, which would recurse without end.
+     */
+    private Object key(Object k) {
+        return hashable(k, 0);
+    }
+
+    private Object hashable(Object k, int depth) {
+        if (k instanceof Tuple t) {
+            if (depth > 16) throw bad("dict key nests tuples more than 16 deep");
+            List<Object> items = new ArrayList<>(t.size());
+            for (Object o : t.items()) items.add(hashable(o, depth + 1));
+            return List.copyOf(items);
+        }
+        if (k instanceof String || k instanceof Long || k instanceof Boolean || k instanceof Double
+                || k instanceof BigInteger || k == None.NONE) {
+            return k;
+        }
+        throw bad("dict key is " + describe(k) + ", which is not hashable");
     }
 
     private void putPairs(Map<Object, Object> m, List<Object> items) {

@@ -55,7 +55,7 @@ public final class AlignBenchCommand implements Runnable {
     @Option(names = "--pool", defaultValue = "10000", description = "Distinct frames generated (cycled to reach --frames).")
     int pool;
 
-    @Option(names = "--stats-repeats", defaultValue = "1", description = "Timed repetitions of the statistics benchmark.")
+    @Option(names = "--stats-repeats", defaultValue = "2", description = "Timed repetitions of the statistics benchmark (each side).")
     int statsRepeats;
 
     @Option(names = "--skip-assignment", description = "Skip the assignment benchmark.")
@@ -93,7 +93,7 @@ public final class AlignBenchCommand implements Runnable {
     private void assignment(Path ref, Path tmp) {
         System.out.println();
         System.out.println("LinearAssignment.solve(maximize) vs scipy.optimize.linear_sum_assignment(maximize=True)");
-        System.out.printf("%-12s %6s %12s %12s %8s  %s%n", "matrix", "n", "ours [s]", "scipy [s]", "ratio", "totals agree");
+        System.out.printf("%-12s %6s %12s %12s %8s  %s%n", "matrix", "n", "ours [s]", "scipy [s]", "ratio", "totals agree (medians of equal run counts)");
         // Warm the JIT (untimed) until the solver's loops are compiled: a few seconds of mixed problems.
         long warmUntil = System.nanoTime() + 3_000_000_000L;
         for (int w = 0; System.nanoTime() < warmUntil; w++) {
@@ -107,19 +107,22 @@ public final class AlignBenchCommand implements Runnable {
                 writeDoubles(file, cost);
                 // One untimed solve of another matrix of this kind and size: the timed runs see compiled code.
                 LinearAssignment.solve(costMatrix(kind, n, 7L * n), n, n, true);
-                double[] times = new double[repeats];
+                // Small problems take milliseconds: repeat them for at least a second so the median means something
+                // on a busy machine; both sides get the same number of repetitions.
+                List<Double> times = new ArrayList<>();
                 double total = 0;
-                for (int r = 0; r < repeats; r++) {
+                long began = System.nanoTime();
+                while (times.size() < repeats || (System.nanoTime() - began < 1_000_000_000L && times.size() < 200)) {
                     long t0 = System.nanoTime();
                     total = LinearAssignment.solve(cost, n, n, true).total();
-                    times[r] = (System.nanoTime() - t0) / 1e9;
+                    times.add((System.nanoTime() - t0) / 1e9);
                 }
                 JsonObject py = runReference(ref, "assign", file.toString(), Integer.toString(n), Integer.toString(n),
-                        Integer.toString(repeats));
+                        Integer.toString(times.size()));
                 double theirs = py.get("median_s").getAsDouble();
                 double theirTotal = py.get("total").getAsDouble();
                 boolean agree = Math.abs(total - theirTotal) <= 1e-9 * Math.max(1, Math.abs(theirTotal));
-                double ours = median(times);
+                double ours = median(times.stream().mapToDouble(Double::doubleValue).toArray());
                 System.out.printf("%-12s %6d %12.4f %12.4f %7.2fx  %s (%.9g vs %.9g)%n", kind, n, ours, theirs, ours / theirs,
                         agree ? "yes" : "NO", total, theirTotal);
                 try {
@@ -193,14 +196,21 @@ public final class AlignBenchCommand implements Runnable {
         writeFloats(fa, a);
         writeFloats(fb, b);
         double[] times = new double[statsRepeats];
+        double[] theirTimes = new double[statsRepeats];
         double checksum = 0;
         double first = 0;
+        JsonObject py = null;
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray pa = m.create(a, new Shape(poolFrames, units));
             NDArray pb = m.create(b, new Shape(poolFrames, units));
             // Warm up the engine and the JIT on a small slice (untimed).
             new CrossCorrelation(units, units).update(pa.get("0:256"), pb.get("0:256"));
+            // Alternate the order (ours, numpy, numpy, ours, ...) so a drifting machine load biases neither side.
             for (int r = 0; r < statsRepeats; r++) {
+                if (r % 2 == 1) {
+                    py = referenceStatistics(ref, fa, fb, poolFrames);
+                    theirTimes[r] = py.get("median_s").getAsDouble();
+                }
                 CrossCorrelation cc = new CrossCorrelation("bench", units, units);
                 long t0 = System.nanoTime();
                 int done = 0;
@@ -220,21 +230,26 @@ public final class AlignBenchCommand implements Runnable {
                 double[] com = cc.comoment();
                 checksum = Arrays.stream(com).sum();
                 first = com[0];
+                if (r % 2 == 0) {
+                    py = referenceStatistics(ref, fa, fb, poolFrames);
+                    theirTimes[r] = py.get("median_s").getAsDouble();
+                }
             }
         }
-        a = null;
-        b = null;
-        JsonObject py = runReference(ref, "stats", fa.toString(), fb.toString(), Integer.toString(poolFrames),
-                Integer.toString(units), Integer.toString(units), Integer.toString(frames), Integer.toString(batch),
-                Integer.toString(statsRepeats));
         double ours = median(times);
-        double theirs = py.get("median_s").getAsDouble();
+        double theirs = median(theirTimes);
         double theirFirst = py.get("comoment_00").getAsDouble();
+        System.out.println("runs: ours " + Arrays.toString(times) + ", numpy " + Arrays.toString(theirTimes));
         System.out.printf("%-12s %12s %12s %8s%n", "", "ours [s]", "numpy [s]", "ratio");
         System.out.printf("%-12s %12.3f %12.3f %7.2fx%n", "statistics", ours, theirs, ours / theirs);
         System.out.printf("co-moment[0][0] ours %.12g numpy %.12g (rel diff %.2e); sum ours %.12g numpy %.12g; numpy %s, BLAS %s%n",
                 first, theirFirst, Math.abs(first - theirFirst) / Math.abs(theirFirst), checksum,
                 py.get("comoment_sum").getAsDouble(), py.get("numpy").getAsString(), py.get("blas").getAsString());
+    }
+
+    private JsonObject referenceStatistics(Path ref, Path fa, Path fb, int poolFrames) {
+        return runReference(ref, "stats", fa.toString(), fb.toString(), Integer.toString(poolFrames),
+                Integer.toString(units), Integer.toString(units), Integer.toString(frames), Integer.toString(batch), "1");
     }
 
     private JsonObject runReference(Path ref, String... args) {

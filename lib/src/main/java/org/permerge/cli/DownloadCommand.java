@@ -53,6 +53,12 @@ public final class DownloadCommand implements Callable<Integer> {
             System.out.printf("%s  sha256 %s  (%s)%s%n", r.file(), r.sha256(), r.verified(),
                     r.unpacked() > 0 ? ", unpacked " + r.unpacked() + " files" : "");
         }
+        if (m.name().equals("speech-commands-v1")) {
+            var ks = org.permerge.bench.data.SpeechCommandsV1.build(DatasetDownload.datasetFolder(m, root));
+            System.out.println("keyword-spotting manifest (SUPERB KS, 12 classes): " + ks.size() + " clips in "
+                    + DatasetDownload.datasetFolder(m, root).resolve("ks-manifest.jsonl")
+                    + " (use it as a task's \"manifest\" in a study file)");
+        }
         return 0;
     }
 }

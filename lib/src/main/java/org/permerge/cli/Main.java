@@ -17,6 +17,11 @@ import picocli.CommandLine.Command;
                 DownloadCommand.class,
                 ReproduceCommand.class,
                 PretrainCommand.class,
+                StatsCommand.class,
+                StatsMergeCommand.class,
+                PermuteCommand.class,
+                MergeCommand.class,
+                MergeBenchCommand.class,
         })
 public final class Main implements Runnable {
     @Override

@@ -28,10 +28,14 @@ public final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "<dir>", description = "results folder (default: a new folder under results/)")
     Path out;
 
+    @Option(names = "--threads", paramLabel = "<n>", description = "libtorch intra-op threads (default: the preset's; 0 = libtorch's default)")
+    Integer threads;
+
     @Override
     public Integer call() {
         Path project = Path.of(System.getenv().getOrDefault("PERMERGE_HOME", ".")).toAbsolutePath().normalize();
         StudyConfig config = StudyConfig.load(preset);
+        if (threads != null) config = config.withThreads(threads);
         Path dir = out != null ? out : newResultsFolder(project, config.name());
         System.err.println("permerge: reproducing preset '" + config.name() + "' into " + dir);
         Reproduction.Result r = Reproduction.run(config, project, dir);

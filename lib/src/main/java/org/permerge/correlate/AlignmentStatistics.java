@@ -8,6 +8,7 @@ import org.permerge.checkpoint.DType;
 import org.permerge.checkpoint.SafeTensors;
 import org.permerge.checkpoint.StateDict;
 import org.permerge.checkpoint.Tensor;
+import org.permerge.extract.PairedTapConsumer;
 import org.permerge.model.EncoderConfig;
 
 import java.nio.ByteBuffer;
@@ -36,7 +37,7 @@ import java.util.TreeMap;
  * (two cross blocks); {@code residual} at every {@code hidden_states.K}, kept per K so that pooling over all
  * of them (the default), the first only or the last only can be chosen afterwards.
  */
-public final class AlignmentStatistics {
+public final class AlignmentStatistics implements PairedTapConsumer {
     /** File format version written to the metadata. */
     public static final String FORMAT_VERSION = "1";
 
@@ -160,6 +161,7 @@ public final class AlignmentStatistics {
     }
 
     /** Whether a tap feeds any statistic (the extraction can skip the others). */
+    @Override
     public boolean wants(String tap) {
         return tapToKey.containsKey(tap);
     }
@@ -173,6 +175,7 @@ public final class AlignmentStatistics {
      * Adds one batch of paired frames of one tap: row t of a [N, dA] and of b [N, dB] is the same frame.
      * Taps that feed no space are ignored. Callers pass only real frames (padding already dropped).
      */
+    @Override
     public void accept(String tap, NDArray a, NDArray b) {
         String key = tapToKey.get(tap);
         if (key == null) return;

@@ -82,14 +82,18 @@ public final class Extraction {
     }
 
     /** Builder: {@code set…} required, {@code opt…} optional. */
-    public static final class Builder {
+    public static final class Builder extends ExtractionOptions<Builder> {
         private HubertEncoder encoder;
         private Preprocessor preprocessor;
-        private double maxBatchSeconds = 60;
-        private boolean resample;
-        private boolean progress = true;
 
-        private Builder() {}
+        private Builder() {
+            super(60);
+        }
+
+        @Override
+        Builder self() {
+            return this;
+        }
 
         public Builder setEncoder(HubertEncoder encoder) {
             this.encoder = encoder;
@@ -99,25 +103,6 @@ public final class Extraction {
         /** The model's declared input preparation (its rate and per-clip normalisation). */
         public Builder setPreprocessor(Preprocessor preprocessor) {
             this.preprocessor = preprocessor;
-            return this;
-        }
-
-        /** Padded audio per forward pass (clips × longest clip), default 60 s. */
-        public Builder optMaxBatchSeconds(double seconds) {
-            if (!(seconds > 0)) throw new IllegalArgumentException("max batch seconds must be positive, got " + seconds);
-            this.maxBatchSeconds = seconds;
-            return this;
-        }
-
-        /** Resample clips whose rate differs from the model's (default false: such a clip is an error). */
-        public Builder optResample(boolean resample) {
-            this.resample = resample;
-            return this;
-        }
-
-        /** Show a progress bar (default true). */
-        public Builder optProgress(boolean progress) {
-            this.progress = progress;
             return this;
         }
 

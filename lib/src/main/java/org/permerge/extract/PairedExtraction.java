@@ -169,16 +169,20 @@ public final class PairedExtraction {
     }
 
     /** Builder: {@code set…} required, {@code opt…} optional. */
-    public static final class Builder {
+    public static final class Builder extends ExtractionOptions<Builder> {
         private HubertEncoder encoderA;
         private Preprocessor preA;
         private HubertEncoder encoderB;
         private Preprocessor preB;
-        private double maxBatchSeconds = 30;
-        private boolean resample;
-        private boolean progress = true;
 
-        private Builder() {}
+        private Builder() {
+            super(30);
+        }
+
+        @Override
+        Builder self() {
+            return this;
+        }
 
         /** The reference model (its frames define the rows) and its declared preprocessing. */
         public Builder setModelA(HubertEncoder encoder, Preprocessor preprocessor) {
@@ -191,25 +195,6 @@ public final class PairedExtraction {
         public Builder setModelB(HubertEncoder encoder, Preprocessor preprocessor) {
             this.encoderB = encoder;
             this.preB = Objects.requireNonNull(preprocessor, "model B's preprocessor");
-            return this;
-        }
-
-        /** Padded audio per forward pass (clips × longest clip), default 30 s. */
-        public Builder optMaxBatchSeconds(double seconds) {
-            if (!(seconds > 0)) throw new IllegalArgumentException("max batch seconds must be positive, got " + seconds);
-            this.maxBatchSeconds = seconds;
-            return this;
-        }
-
-        /** Resample clips to each model's rate when they differ (default false: a rate mismatch is an error). */
-        public Builder optResample(boolean resample) {
-            this.resample = resample;
-            return this;
-        }
-
-        /** Show a progress bar (default true). */
-        public Builder optProgress(boolean progress) {
-            this.progress = progress;
             return this;
         }
 

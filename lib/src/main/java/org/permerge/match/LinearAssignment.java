@@ -105,7 +105,7 @@ public final class LinearAssignment {
         return new Assignment(rowToCol, total, ru, rv);
     }
 
-    /** Convenience: assignment of a square matrix given as rows. */
+    /** Convenience: the same for a matrix given as rows of equal length. */
     public static Assignment solve(double[][] cost, boolean maximize) {
         int rows = cost.length;
         int cols = rows == 0 ? 0 : cost[0].length;
@@ -167,16 +167,7 @@ public final class LinearAssignment {
             int[] argmin = new int[m];
             double[] colMin = new double[m];
             System.arraycopy(c, 0, colMin, 0, m);
-            for (int i = 1; i < n; i++) {
-                int base = i * m;
-                for (int j = 0; j < m; j++) {
-                    double cij = c[base + j];
-                    if (cij < colMin[j]) {
-                        colMin[j] = cij;
-                        argmin[j] = i;
-                    }
-                }
-            }
+            for (int i = 1; i < n; i++) foldColumnMinima(i, colMin, argmin);
             int[] matches = new int[n];
             for (int j = m - 1; j >= 0; j--) {
                 v[j] = colMin[j];
@@ -193,25 +184,27 @@ public final class LinearAssignment {
                 } else if (matches[i] == 1) {
                     // Reduction transfer: lower v of the row's column to its second-best reduced cost.
                     int j1 = x[i];
-                    int base = i * m;
-                    double min = Double.POSITIVE_INFINITY;
-                    for (int j = 0; j < m; j++) {
-                        if (j != j1) {
-                            double h = c[base + j] - v[j];
-                            if (h < min) min = h;
-                        }
-                    }
-                    if (min != Double.POSITIVE_INFINITY) v[j1] -= min - (c[base + j1] - v[j1]);
+                    twoSmallest(i);
+                    // Least reduced cost over the other columns (another column may tie with j1 at the minimum).
+                    double min = rowJ1 == j1 ? rowU2 : rowU1;
+                    if (min != Double.POSITIVE_INFINITY) v[j1] -= min - (c[i * m + j1] - v[j1]);
                 }
             }
             return numFree;
         }
 
-        /**
-         * One pass of augmenting row reduction: each free row takes its cheapest column, lowering that
-         * column's dual to the row's second-best value, and evicts the column's previous owner. Bounded
-         * so that ties and rounding cannot make it cycle; rows still free go to the augmentation phase.
-         */
+        /** Folds row i into the running column minima (small and hot, so the JIT compiles it early). */
+        private void foldColumnMinima(int i, double[] colMin, int[] argmin) {
+            int base = i * m;
+            for (int j = 0; j < m; j++) {
+                double cij = c[base + j];
+                if (cij < colMin[j]) {
+                    colMin[j] = cij;
+                    argmin[j] = i;
+                }
+            }
+        }
+
         // Results of twoSmallest: least and second least reduced cost of a row and their columns.
         private double rowU1;
         private double rowU2;
@@ -248,6 +241,11 @@ public final class LinearAssignment {
             rowJ2 = j2;
         }
 
+        /**
+         * One pass of augmenting row reduction: each free row takes its cheapest column, lowering that
+         * column's dual to the row's second-best value, and evicts the column's previous owner. Bounded
+         * so that ties and rounding cannot make it cycle; rows still free go to the augmentation phase.
+         */
         private int augmentingRowReduction(int[] free, int prevNumFree) {
             int numFree = 0;
             int k = 0;

@@ -88,12 +88,22 @@ public final class Lambda {
         return values.values().stream().distinct().count() == 1;
     }
 
-    /** Canonical text, parseable by {@link #parse(String)}: a single number when global. */
+    /**
+     * Canonical text, parseable by {@link #parse(String)}: a single number when global, else the most common
+     * value as the default followed by the components that differ ({@code 0.9,cnn=0.5}).
+     */
     @Override
     public String toString() {
         if (isGlobal()) return fmt(values.get(Component.CNN));
+        Map<Double, Integer> counts = new java.util.HashMap<>();
+        for (double v : values.values()) counts.merge(v, 1, Integer::sum);
+        double dflt = values.values().stream().max(java.util.Comparator.<Double>comparingInt(counts::get)
+                .thenComparing(java.util.Comparator.reverseOrder())).orElseThrow();
         StringJoiner j = new StringJoiner(",");
-        values.forEach((c, v) -> j.add(c.key() + "=" + fmt(v)));
+        j.add(fmt(dflt));
+        values.forEach((c, v) -> {
+            if (v != dflt) j.add(c.key() + "=" + fmt(v));
+        });
         return j.toString();
     }
 

@@ -44,7 +44,7 @@ public final class MergeDiagnostics {
             frames.append(m.frames());
             Repair.SpaceRepair r = bySpace.get(m.space());
             repair.append(r == null ? "" : r.applied()
-                    ? String.format("scale %.3f, std gap %.1f%%", r.meanScale(), 100 * r.meanRelativeStdGapBefore())
+                    ? String.format("mean scale %.3f (std was %.1f%% off its goal)", r.meanScale(), 100 * r.meanRelativeStdGapBefore())
                     : r.note());
         }
         return Table.create("merge diagnostics: " + alignment.recipe(), space, units, permuted, moved, before, after, blocks, frames, repair);

@@ -27,7 +27,7 @@ public final class ModelMerge {
     private final MergeRecipe recipe;
     private final Lambda lambda;
     private final Repair.Mode repair;
-    private final List<float[]> repairClips;
+    private final CalibrationAudio repairAudio;
     private final AlignmentStatistics.ResidualPooling pooling;
     private final Map<String, String> provenance;
 
@@ -38,15 +38,19 @@ public final class ModelMerge {
         this.recipe = Objects.requireNonNull(x.recipe, "setRecipe is required");
         this.lambda = Objects.requireNonNull(x.lambda, "setLambda is required");
         this.repair = x.repair;
-        this.repairClips = x.repairClips;
+        this.repairAudio = x.repairAudio;
         this.pooling = x.pooling;
         this.provenance = x.provenance;
-        if (repair == Repair.Mode.MEASURED && (repairClips == null || repairClips.isEmpty())) {
-            throw new IllegalArgumentException("measured REPAIR needs calibration clips (optRepair(MEASURED, clips))");
+        if (repair == Repair.Mode.MEASURED && repairAudio == null) {
+            throw new IllegalArgumentException("measured REPAIR needs calibration audio (optRepair(MEASURED, audio))");
         }
         if (!a.config().equals(stats.configA())) {
             throw new IllegalArgumentException("the statistics were measured with another model A architecture (" + stats.configA()
                     + ") than the given model A (" + a.config() + ")");
+        }
+        if (!b.config().equals(stats.configB())) {
+            throw new IllegalArgumentException("the statistics were measured with another model B architecture (" + stats.configB()
+                    + ") than the given model B (" + b.config() + ")");
         }
         if (!sameShapes(a.config(), b.config())) {
             throw new IllegalArgumentException("models A and B must have the same layer shapes: " + a.config() + " vs " + b.config());
@@ -71,7 +75,7 @@ public final class ModelMerge {
         private MergeRecipe recipe;
         private Lambda lambda;
         private Repair.Mode repair = Repair.Mode.NONE;
-        private List<float[]> repairClips;
+        private CalibrationAudio repairAudio;
         private AlignmentStatistics.ResidualPooling pooling = AlignmentStatistics.ResidualPooling.ALL;
         private final Map<String, String> provenance = new LinkedHashMap<>();
 
@@ -109,10 +113,10 @@ public final class ModelMerge {
             return this;
         }
 
-        /** REPAIR mode; measured REPAIR needs calibration clips (preprocessed for model A). */
-        public Builder optRepair(Repair.Mode mode, List<float[]> clips) {
+        /** REPAIR mode; measured REPAIR runs the merged model over {@code audio} (null otherwise). */
+        public Builder optRepair(Repair.Mode mode, CalibrationAudio audio) {
             this.repair = Objects.requireNonNull(mode);
-            this.repairClips = clips;
+            this.repairAudio = audio;
             return this;
         }
 
@@ -157,11 +161,13 @@ public final class ModelMerge {
     public Result run() {
         EncoderConfig c = a.config();
         Alignment alignment = Alignment.solve(stats, recipe, pooling);
+        // Everything that reads statistics runs before the weights are touched: peak memory stays one of the two.
+        List<Repair.Fold> plan = repair == Repair.Mode.CLOSED ? Repair.closedFormPlan(stats, alignment.permutations(), lambda) : null;
         StateDict merged = Interpolation.interpolate(PermutationSpec.hubert(c), a.weights(), b.weights(), alignment.permutations(), lambda);
         List<Repair.SpaceRepair> repairs = new ArrayList<>();
         switch (repair) {
-            case CLOSED -> repairs.addAll(Repair.closedForm(merged, stats, alignment.permutations(), lambda));
-            case MEASURED -> repairs.addAll(Repair.measured(merged, stats, alignment.permutations(), lambda, repairClips, 8));
+            case CLOSED -> repairs.addAll(Repair.apply(merged, plan));
+            case MEASURED -> repairs.addAll(Repair.measured(merged, stats, alignment.permutations(), lambda, repairAudio, a.preprocessor()));
             case NONE -> { }
         }
         if (repair != Repair.Mode.NONE) repairs.addAll(Repair.notApplicable(c));

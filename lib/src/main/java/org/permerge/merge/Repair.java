@@ -1,12 +1,13 @@
 package org.permerge.merge;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
+import org.permerge.checkpoint.Preprocessor;
 import org.permerge.checkpoint.StateDict;
 import org.permerge.checkpoint.Tensor;
 import org.permerge.correlate.AlignmentStatistics;
 import org.permerge.correlate.CrossCorrelation;
 import org.permerge.correlate.UnitStatistics;
+import org.permerge.extract.FrameTapConsumer;
 import org.permerge.model.EncoderConfig;
 import org.permerge.model.HubertEncoder;
 import org.permerge.permute.PermutationSpec;
@@ -121,9 +122,17 @@ public final class Repair {
 
     /** Closed-form REPAIR from a statistics view (e.g. a lazily read {@link StatisticsFile}). */
     public static List<SpaceRepair> closedForm(StateDict merged, StatisticsView stats, Permutations perms, Lambda lambda) {
+        return apply(merged, closedFormPlan(stats, perms, lambda));
+    }
+
+    /**
+     * What closed-form REPAIR will fold into each site, computed from the statistics alone — before the merged
+     * weights exist, so that a base-size merge never holds the statistics and the weights at the same time.
+     */
+    public static List<Fold> closedFormPlan(StatisticsView stats, Permutations perms, Lambda lambda) {
         EncoderConfig c = stats.configA();
         PermutationSpec spec = PermutationSpec.hubert(c);
-        List<SpaceRepair> out = new ArrayList<>();
+        List<Fold> out = new ArrayList<>();
         for (Site site : sites(c)) {
             CrossCorrelation pre = stats.preActivation(site.space());
             if (pre == null) {
@@ -139,26 +148,54 @@ public final class Repair {
             double[] sdNow = new double[d];
             for (int i = 0; i < d; i++) sdNow[i] = closedFormStd(lam, sdA[i], sdB[match[i]], corr[i * d + match[i]]);
             // Under the closed form's assumption the merged mean is already the goal mean.
-            out.add(fold(merged, site, g[0], sdNow, g[0], g[1]));
+            out.add(new Fold(site, g[0], sdNow, g[0], g[1]));
         }
         return out;
     }
 
+    /** Applies planned folds to merged weights in place. */
+    public static List<SpaceRepair> apply(StateDict merged, List<Fold> plan) {
+        List<SpaceRepair> out = new ArrayList<>();
+        for (Fold f : plan) out.add(fold(merged, f.site(), f.mean(), f.std(), f.goalMean(), f.goalStd()));
+        return out;
+    }
+
     /**
-     * Measured REPAIR in place: one forward pass of the merged model over the calibration clips (already
-     * preprocessed for model A) gives each unit's actual mean and std, which are then moved to the goal.
+     * One site's rescaling: units with current mean/std are moved to the goal mean/std.
+     */
+    public record Fold(Site site, double[] mean, double[] std, double[] goalMean, double[] goalStd) {}
+
+    /**
+     * Measured REPAIR in place: one forward pass of the merged model over calibration audio (through the
+     * extraction step, with model A's preprocessing) gives each unit's actual mean and std, which are then
+     * moved to the goal. All sites are measured in the same pass, so a site's correction does not see the
+     * corrections upstream of it.
      */
     public static List<SpaceRepair> measured(StateDict merged, AlignmentStatistics stats, Permutations perms, Lambda lambda,
-                                             List<float[]> clips, int batchSize) {
-        return measured(merged, StatisticsView.of(stats), perms, lambda, clips, batchSize);
+                                             CalibrationAudio audio, Preprocessor preprocessor) {
+        return measured(merged, StatisticsView.of(stats), perms, lambda, audio, preprocessor);
+    }
+
+    /**
+     * Measured REPAIR over clips already prepared for model A (at its rate, normalised if it normalises),
+     * run through the extraction step about {@code batchSize} clips at a time.
+     */
+    public static List<SpaceRepair> measured(StateDict merged, AlignmentStatistics stats, Permutations perms, Lambda lambda,
+                                             List<float[]> preparedClips, int batchSize) {
+        int longest = 0;
+        for (float[] x : preparedClips) longest = Math.max(longest, x.length);
+        // The clips are used as given: a pass-through preprocessor at a nominal rate.
+        int rate = 16_000;
+        CalibrationAudio audio = CalibrationAudio.of(preparedClips, rate).withMaxBatchSeconds(Math.max(1, batchSize) * (double) longest / rate);
+        return measured(merged, StatisticsView.of(stats), perms, lambda, audio, new Preprocessor(rate, false));
     }
 
     /** Measured REPAIR with the goal statistics from a statistics view. */
     public static List<SpaceRepair> measured(StateDict merged, StatisticsView stats, Permutations perms, Lambda lambda,
-                                             List<float[]> clips, int batchSize) {
+                                             CalibrationAudio audio, Preprocessor preprocessor) {
         EncoderConfig c = stats.configA();
         List<Site> sites = sites(c);
-        Map<String, UnitStatistics> now = measure(c, merged, sites, clips, batchSize);
+        Map<String, UnitStatistics> now = measure(c, merged, sites, audio, preprocessor);
         PermutationSpec spec = PermutationSpec.hubert(c);
         List<SpaceRepair> out = new ArrayList<>();
         for (Site site : sites) {
@@ -172,28 +209,23 @@ public final class Repair {
         return out;
     }
 
-    /** Per-unit statistics of the sites' taps of a model over clips (real frames only). */
-    public static Map<String, UnitStatistics> measure(EncoderConfig c, StateDict weights, List<Site> sites, List<float[]> clips, int batchSize) {
+    /** Per-unit statistics of the sites' taps of a model over calibration audio (real frames only). */
+    public static Map<String, UnitStatistics> measure(EncoderConfig c, StateDict weights, List<Site> sites, CalibrationAudio audio,
+                                                      Preprocessor preprocessor) {
         Map<String, UnitStatistics> stats = new LinkedHashMap<>();
         for (Site s : sites) stats.put(s.tap(), new UnitStatistics(s.tap(), (int) weights.get(s.bias()).numel()));
         try (HubertEncoder enc = HubertEncoder.create(c, weights)) {
-            for (int from = 0; from < clips.size(); from += batchSize) {
-                List<float[]> batch = clips.subList(from, Math.min(clips.size(), from + batchSize));
-                try (NDManager scope = NDManager.newBaseManager()) {
-                    enc.forward(scope, batch, new org.permerge.model.TapConsumer() {
-                        @Override
-                        public void accept(String tap, NDArray x, NDArray mask) {
-                            long d = x.getShape().get(2);
-                            stats.get(tap).update(x.reshape(-1, d), mask.reshape(-1));
-                        }
-
-                        @Override
-                        public boolean wants(String tap) {
-                            return stats.containsKey(tap);
-                        }
-                    });
+            audio.extract(enc, preprocessor, new FrameTapConsumer() {
+                @Override
+                public void accept(String tap, NDArray frames) {
+                    stats.get(tap).update(frames);
                 }
-            }
+
+                @Override
+                public boolean wants(String tap) {
+                    return stats.containsKey(tap);
+                }
+            });
         }
         return stats;
     }

@@ -333,9 +333,10 @@ public final class HubertEncoder implements AutoCloseable {
             var = centred.square().mul(mask).sum(new int[] {2}, true).div(count);
         }
         NDManager m = y.getManager();
-        NDArray gamma = own(m, param(p + "layer_norm.weight").reshape(-1, 1));
+        // γ/σ folded into one [B, C, 1] scale: one pass less over the longest activation of the model.
+        NDArray scale = own(m, param(p + "layer_norm.weight").reshape(-1, 1)).div(var.add(CONV_NORM_EPS).sqrt());
         NDArray beta = own(m, param(p + "layer_norm.bias").reshape(-1, 1));
-        return centred.div(var.add(CONV_NORM_EPS).sqrt()).mul(gamma).add(beta);
+        return centred.mul(scale).add(beta);
     }
 
     /** Feature projection (LayerNorm over conv channels, then Linear), plus the training-time frame masking. */

@@ -62,6 +62,37 @@ public final class Figures {
     }
 
     /**
+     * The correlation of A's units (rows) with B's units (columns), B's columns reordered by {@code perm}
+     * (null: B's own order), showing at most the first {@code maxUnits} units of each so a 3072-unit
+     * space stays a readable block. A good matching puts its mass on the diagonal.
+     */
+    public static Figure correlation(String title, double[] correlation, int dA, int dB, int[] perm, int maxUnits) {
+        if (correlation.length != (long) dA * dB) {
+            throw new IllegalArgumentException("correlation has " + correlation.length + " values, expected " + dA + "x" + dB);
+        }
+        if (perm != null && perm.length != dA) {
+            throw new IllegalArgumentException("permutation has " + perm.length + " entries for " + dA + " units");
+        }
+        int rows = Math.min(dA, maxUnits);
+        int cols = Math.min(dB, maxUnits);
+        double[][] z = new double[rows][cols];
+        String[] rowLabels = new String[rows];
+        String[] colLabels = new String[cols];
+        for (int i = 0; i < rows; i++) {
+            rowLabels[i] = "A" + i;
+            for (int j = 0; j < cols; j++) {
+                int b = perm == null ? j : perm[j];
+                z[i][j] = correlation[i * dB + b];
+            }
+        }
+        for (int j = 0; j < cols; j++) {
+            colLabels[j] = "B" + (perm == null ? j : perm[j]);
+        }
+        String shown = rows < dA || cols < dB ? " (first " + rows + " of " + dA + " units)" : "";
+        return heatmap(title + shown, colLabels, rowLabels, z);
+    }
+
+    /**
      * Tablesaw writes titles and names into single-quoted JavaScript strings without escaping them; a
      * quote in a label would end the string and break the figure's script.
      */

@@ -74,4 +74,14 @@ public final class Project {
             throw new java.io.UncheckedIOException("creating results/notebooks/" + name, e);
         }
     }
+
+    /**
+     * A study configuration (a built-in preset name such as {@code ci} or {@code mini}, or a file), with
+     * paths into {@code ../shared} made absolute so it runs from any checkout, worktrees included.
+     */
+    public static org.permerge.bench.StudyConfig study(String nameOrFile) {
+        org.permerge.bench.StudyConfig c = org.permerge.bench.StudyConfig.load(nameOrFile);
+        String json = c.toJson().replace("\"../shared/", "\"" + shared().toString().replace("\\", "/") + "/");
+        return org.permerge.bench.StudyConfig.parse(json, "study " + nameOrFile);
+    }
 }

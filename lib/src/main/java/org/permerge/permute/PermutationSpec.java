@@ -184,6 +184,30 @@ public final class PermutationSpec {
         return n.size() <= 8 ? n.toString() : n.subList(0, 4) + " ... " + n.subList(n.size() - 3, n.size()) + " (" + n.size() + " spaces)";
     }
 
+    /**
+     * The spaces named by a selection: {@code all}, or a list separated by commas or {@code +} of space names
+     * ({@code ffn.3}) and families ({@code cnn}, {@code ffn} or {@code ff}, {@code attn}, {@code qk},
+     * {@code residual}); unknown names are an error listing what exists.
+     */
+    public List<String> select(String selection) {
+        List<String> out = new ArrayList<>();
+        for (String part : selection.split("[,+]")) {
+            String p = part.trim();
+            if (p.isEmpty()) continue;
+            String family = p.equals("ff") ? "ffn" : p;
+            boolean matched = false;
+            for (Space s : spaces.values()) {
+                if (p.equals("all") || s.name().equals(p) || s.family().equals(family) && !p.contains(".")) {
+                    if (!out.contains(s.name())) out.add(s.name());
+                    matched = true;
+                }
+            }
+            if (!matched) space(p); // throws naming the unknown space
+        }
+        if (out.isEmpty()) throw new IllegalArgumentException("no permutation space selected by '" + selection + "'");
+        return out;
+    }
+
     public Map<String, TensorRule> tensors() {
         return tensors;
     }

@@ -83,7 +83,8 @@ class ResamplerTest {
     void passbandIsFlatToWithinAHundredthOfADecibel(int from, int to) {
         double nyq = Math.min(from, to) / 2.0;
         double worst = 0;
-        for (double f = 50; f <= 0.9 * nyq; f += 0.9 * nyq / 23) {
+        for (int i = 0; i <= 11; i++) {
+            double f = 50 + i * (0.9 * nyq - 50) / 11; // up to 90 % of Nyquist, inside the 92 % passband
             float[] y = Resampler.resample(tone(f, from, from / 2, 0.5), from, to);
             int m = y.length;
             double g = db(amplitude(y, f, to, m / 8, m - m / 8) / 0.5);

@@ -224,6 +224,16 @@ class EncoderCheckpointTest {
     }
 
     @Test
+    void aPreZipTorchSaveFileIsRefusedWithAHint() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("old-torch"));
+        Files.copy(Fixtures.hubert("hubert-tiny-base").resolve("config.json"), dir.resolve("config.json"));
+        // torch < 1.6 wrote a bare pickle stream (magic number first), not a zip archive.
+        Files.write(dir.resolve("pytorch_model.bin"), new byte[] {(byte) 0x80, 2, (byte) 0x8a, 10, 0x6c, (byte) 0xfc, (byte) 0x9c, 0x46});
+        CheckpointFormatException e = assertThrows(CheckpointFormatException.class, () -> EncoderCheckpoint.load(dir));
+        assertTrue(e.getMessage().contains("pytorch_model.bin") && e.getMessage().contains("pre-1.6"), e.getMessage());
+    }
+
+    @Test
     void missingConfigAndMissingWeightsAreNamed() throws Exception {
         Path noWeights = Files.createDirectories(tmp.resolve("no-weights"));
         Files.copy(Fixtures.hubert("hubert-tiny-base").resolve("config.json"), noWeights.resolve("config.json"));

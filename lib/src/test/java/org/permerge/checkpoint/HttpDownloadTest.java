@@ -51,6 +51,24 @@ class HttpDownloadTest {
     }
 
     @Test
+    void concurrentFetchesOfOneTargetTakeTurnsAndDownloadOnce() throws Exception {
+        Path target = tmp.resolve("shared/clips.bin");
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            java.util.List<java.util.concurrent.Future<Path>> results = new java.util.ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                results.add(pool.submit(() -> downloader(false).download(url, target, FakeHub.sha256(content))));
+            }
+            for (var r : results) assertEquals(target, r.get());
+        } finally {
+            pool.shutdownNow();
+        }
+        assertArrayEquals(content, Files.readAllBytes(target));
+        assertEquals(1, hub.requests("GET "), hub.log.toString());
+        assertFalse(Files.exists(HttpDownload.partialOf(target)));
+    }
+
+    @Test
     void aHopelessConnectionKeepsThePartialFileAndTheNextCallResumesIt() throws Exception {
         hub.cutAfter = 50_000;
         Path target = tmp.resolve("clips.bin");

@@ -61,6 +61,7 @@ class HubCacheTest {
         assertTrue(HubCache.looksLikeRepoId("m-a-p/MERT-v0-public@main"));
         assertFalse(HubCache.looksLikeRepoId("../etc/passwd"));
         assertFalse(HubCache.looksLikeRepoId("a/b/c"));
+        assertThrows(IllegalArgumentException.class, () -> cache(true, hub.endpoint()).resolve("org/x@../../../escape"));
     }
 
     @Test
@@ -97,6 +98,31 @@ class HubCacheTest {
         assertEquals(snap, offline.resolve("org/tiny-base@" + hub.commit));
         assertNotNull(EncoderCheckpoint.load("org/tiny-base", offline).weights());
         assertEquals(before, hub.log.size());
+    }
+
+    @Test
+    void aCacheLaidOutByThePythonToolsIsUsedAsIs() throws Exception {
+        // Built by hand as huggingface_hub lays it out: refs/main holds the commit (no newline), snapshot entries are
+        // relative links into blobs/, and a repo may hold other revisions and unrelated files.
+        String commit = "0123456789abcdef0123456789abcdef01234567";
+        Path repo = Files.createDirectories(tmp.resolve("hub/models--facebook--hubert-tiny"));
+        Files.createDirectories(repo.resolve("refs"));
+        Files.writeString(repo.resolve("refs/main"), commit);
+        Path blobs = Files.createDirectories(repo.resolve("blobs"));
+        Files.write(blobs.resolve(FakeHub.gitBlobId(config)), config);
+        Files.write(blobs.resolve(FakeHub.sha256(weights)), weights);
+        Path snap = Files.createDirectories(repo.resolve("snapshots").resolve(commit));
+        Files.createSymbolicLink(snap.resolve("config.json"), Path.of("../../blobs", FakeHub.gitBlobId(config)));
+        Files.createSymbolicLink(snap.resolve("model.safetensors"), Path.of("../../blobs", FakeHub.sha256(weights)));
+        Files.createDirectories(repo.resolve("snapshots").resolve("f".repeat(40)));
+        Files.createDirectories(tmp.resolve("hub/.locks/models--facebook--hubert-tiny"));
+        HubCache offline = cache(true, URI.create("http://127.0.0.1:9"));
+        assertEquals(snap, offline.resolve("facebook/hubert-tiny"));
+        EncoderCheckpoint cp = EncoderCheckpoint.load("facebook/hubert-tiny", offline);
+        assertEquals(EncoderCheckpoint.load(Fixtures.hubert("hubert-tiny-base")).weights().names(), cp.weights().names());
+        // A snapshot whose weights link dangles (a download interrupted by another tool) is not complete.
+        Files.delete(blobs.resolve(FakeHub.sha256(weights)));
+        assertThrows(DownloadException.class, () -> offline.resolve("facebook/hubert-tiny"));
     }
 
     @Test

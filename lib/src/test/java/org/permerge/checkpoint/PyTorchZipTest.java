@@ -42,6 +42,28 @@ class PyTorchZipTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"hubert-tiny-base", "hubert-tiny-large"})
+    void storedEntriesAreLocatedThroughTheZip64DirectoryAndMapped(String fixture) throws Exception {
+        Path bin = Fixtures.hubert(fixture).resolve("legacy-keys.pytorch_model.bin");
+        int storages = 0;
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(bin);
+             java.util.zip.ZipFile zip = new java.util.zip.ZipFile(bin.toFile())) {
+            Map<String, StoredZipEntries.Location> loc = StoredZipEntries.locate(ch);
+            for (var en = zip.entries(); en.hasMoreElements(); ) {
+                ZipEntry e = en.nextElement();
+                StoredZipEntries.Location l = loc.get(e.getName());
+                assertNotNull(l, e.getName());
+                byte[] viaZipFile = zip.getInputStream(e).readAllBytes();
+                ByteBuffer mapped = ch.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, l.offset(), l.size());
+                assertEquals(ByteBuffer.wrap(viaZipFile), mapped, e.getName());
+                if (e.getName().contains("/data/")) storages++;
+            }
+        }
+        assertTrue(storages > 40, "storages " + storages);
+        for (Tensor t : PyTorchZip.read(bin).tensors().values()) assertTrue(t.bytes().isDirect(), "mapped, not copied");
+    }
+
     /** Writes pickle opcodes the way CPython's pickler (protocol 2, as torch.save uses) lays them out. */
     static final class Pickle {
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -240,6 +262,77 @@ class PyTorchZipTest {
         CheckpointFormatException e3 = assertThrows(CheckpointFormatException.class,
                 () -> PyTorchZip.read(archive("inst.bin", inst, "little", Map.of())));
         assertTrue(e3.getMessage().contains("opcode 0x69"), e3.getMessage());
+    }
+
+    @Test
+    void selfContainingStructuresAndOversizedBroadcastsAreRefused() throws Exception {
+        // l = []; l.append(l); {l: None}: unhashable in Python, and hashing it would never end.
+        byte[] cyclic = new Pickle().proto(2).op(']').op('q', 0).op('h', 0).op('a').op('0')
+                .op('}').op('h', 0).op('N', 's', '.').bytes();
+        CheckpointFormatException e1 = assertThrows(CheckpointFormatException.class,
+                () -> PyTorchZip.read(archive("cyclic.bin", cyclic, "little", Map.of())));
+        assertTrue(e1.getMessage().contains("not hashable"), e1.getMessage());
+        byte[] huge = new Pickle().proto(2).op('}', '(')
+                .tensor("w", "FloatStorage", "0", 1, 0, new int[] {1 << 20, 1 << 20}, new int[] {0, 0}).op('u', '.').bytes();
+        CheckpointFormatException e2 = assertThrows(CheckpointFormatException.class,
+                () -> PyTorchZip.read(archive("huge.bin", huge, "little", Map.of("0", floats(ByteOrder.LITTLE_ENDIAN, 1)))));
+        assertTrue(e2.getMessage().contains("'w' has 1099511627776 elements"), e2.getMessage());
+    }
+
+    /** Random damage to a small archive's pickle, byte order record and storages must only ever give format errors. */
+    @Test
+    void mutatedArchivesOnlyEverGiveFormatErrors() throws Exception {
+        byte[] pkl = new Pickle().proto(2).op('}', '(')
+                .tensor("a", "FloatStorage", "0", 6, 0, new int[] {2, 3}, new int[] {1, 2})
+                .tensor("b", "HalfStorage", "1", 4, 1, new int[] {3}, new int[] {1})
+                .tensor("c", "LongStorage", "2", 2, 0, new int[] {2}, new int[] {1})
+                .op('u', '.').bytes();
+        Map<String, byte[]> storages = new LinkedHashMap<>();
+        storages.put("0", floats(ByteOrder.LITTLE_ENDIAN, 0, 1, 2, 3, 4, 5));
+        storages.put("1", new byte[8]);
+        storages.put("2", new byte[16]);
+        assertEquals(3, PyTorchZip.read(archive("seed.bin", pkl, "little", storages)).size());
+        java.util.Random rnd = new java.util.Random(7);
+        int rejected = 0;
+        // The pickle: in memory (the interpreter and tensor cutting), 6000 cases of flips, truncations and insertions.
+        for (int i = 0; i < 6000; i++) {
+            byte[] p = pkl.clone();
+            switch (i % 3) {
+                case 0 -> { for (int k = 0, n = 1 + rnd.nextInt(4); k < n; k++) p[rnd.nextInt(p.length)] = (byte) rnd.nextInt(256); }
+                case 1 -> p = Arrays.copyOf(p, rnd.nextInt(p.length));
+                default -> {
+                    int at = rnd.nextInt(p.length);
+                    byte[] q = new byte[p.length + 1];
+                    System.arraycopy(p, 0, q, 0, at);
+                    q[at] = (byte) rnd.nextInt(256);
+                    System.arraycopy(p, at, q, at + 1, p.length - at);
+                    p = q;
+                }
+            }
+            try {
+                PyTorchZip.fromPickle(p, ByteOrder.LITTLE_ENDIAN, ref -> {
+                    byte[] b = storages.get(ref.key());
+                    if (b == null || b.length != ref.numel() * ref.dtype().byteSize()) throw new CheckpointFormatException("storage " + ref.key());
+                    return ByteBuffer.wrap(b);
+                }, "case " + i).tensors().values().forEach(Tensor::toDoubleArray);
+            } catch (CheckpointFormatException e) {
+                rejected++;
+            } catch (RuntimeException | StackOverflowError e) {
+                fail("pickle case " + i + ": " + e, e);
+            }
+        }
+        assertTrue(rejected > 3000, "rejected " + rejected);
+        // The archive around it: byte order records and storages missing or cut short.
+        for (int i = 0; i < 100; i++) {
+            String order = rnd.nextInt(3) == 0 ? "middle" : rnd.nextBoolean() ? "big" : "little";
+            Map<String, byte[]> st = new LinkedHashMap<>(storages);
+            String k = String.valueOf(rnd.nextInt(3));
+            if (rnd.nextBoolean()) st.remove(k);
+            else st.put(k, Arrays.copyOf(st.get(k), rnd.nextInt(st.get(k).length)));
+            Path f = archive("m" + (i % 8) + ".bin", pkl, order, st);
+            assertThrows(CheckpointFormatException.class, () -> PyTorchZip.read(f), "archive case " + i);
+            Files.delete(f);
+        }
     }
 
     @Test

@@ -15,13 +15,13 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /** Runs {@link SafeTensorsFuzz} in a separate JVM with a 64 MB heap. */
 class SafeTensorsFuzzTest {
-    static final int CASES = 12_000;
+    static final int CASES = 10_000;
 
     @TempDir
     Path tmp;
 
     @Test
-    void twelveThousandMutationsOnlyEverRaiseCheckpointFormatException() throws IOException, InterruptedException {
+    void tenThousandMutationsOnlyEverRaiseCheckpointFormatException() throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "-Xmx64m", "-XX:+ExitOnOutOfMemoryError",
                 // A short run on a small heap: the quick JIT tier and one GC thread spend the least CPU.

@@ -46,7 +46,7 @@ class LinearAssignmentTest {
     void bruteForceAgreesOnRandomProblemsUpToEightByEight() {
         Random rnd = new Random(20260127L);
         int checked = 0;
-        for (int trial = 0; trial < 600; trial++) {
+        for (int trial = 0; trial < 300; trial++) {
             int rows = 1 + rnd.nextInt(8);
             int cols = 1 + rnd.nextInt(8);
             if (trial % 3 == 0) cols = rows;
@@ -70,7 +70,7 @@ class LinearAssignmentTest {
                 checked++;
             }
         }
-        assertEquals(1200, checked);
+        assertEquals(600, checked);
     }
 
     @Test

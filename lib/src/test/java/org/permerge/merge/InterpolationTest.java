@@ -54,6 +54,7 @@ class InterpolationTest {
         assertEquals(0.5, l.of(Component.CNN));
         assertEquals(0.8, l.of(Component.ATTENTION));
         assertEquals(l, Lambda.parse(l.toString()));
+        assertEquals("0.8,cnn=0.5", l.toString());
         assertEquals(Component.POS_CONV, Component.of("encoder.pos_conv_embed.conv.parametrizations.weight.original0"));
         assertEquals(Component.NORMS, Component.of("feature_extractor.conv_layers.0.layer_norm.weight"));
         assertEquals(Component.NORMS, Component.of("encoder.layers.3.final_layer_norm.bias"));

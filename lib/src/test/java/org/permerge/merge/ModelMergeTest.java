@@ -116,12 +116,28 @@ class ModelMergeTest {
     }
 
     @Test
+    void aStatisticsFileWithUnitOnlyPreActivationsServesMeasuredButNotClosedFormRepair(@TempDir Path dir) {
+        EncoderConfig c = a.config();
+        AlignmentStatistics units = AlignmentStatistics.builder().setConfigA(c).setConfigB(c)
+                .optPreActivation(AlignmentStatistics.PreActivation.UNITS).build();
+        PairedTaps.feed(units, c, a.weights(), b.weights(), PairedTaps.noise(2, 8000, 80));
+        Path f = dir.resolve("units.safetensors");
+        units.save(f);
+        StatisticsFile file = StatisticsFile.open(f);
+        assertNull(file.preActivation("ffn.0"));
+        assertArrayEquals(units.preActivationUnits("ffn.0", true).mean(), file.preActivationUnits("ffn.0", true).mean());
+        assertArrayEquals(units.preActivationUnits("ffn.1", false).m2(), file.preActivationUnits("ffn.1", false).m2());
+        var e = assertThrows(IllegalArgumentException.class, () -> Repair.closedFormPlan(file, Permutations.identity(), Lambda.global(0.5)));
+        assertTrue(e.getMessage().contains("UNITS"), e.getMessage());
+    }
+
+    @Test
     void mismatchedInputsAreRefusedByName() {
         var e = assertThrows(NullPointerException.class, () -> ModelMerge.builder().setModelA(a).setModelB(b).build());
         assertTrue(e.getMessage().contains("setStatistics"));
         var m = assertThrows(IllegalArgumentException.class, () -> ModelMerge.builder().setModelA(a).setModelB(b).setStatistics(stats)
-                .setRecipe(MergeRecipe.CNN).setLambda(Lambda.global(0.5)).optRepair(Repair.Mode.MEASURED, List.of()).build());
-        assertTrue(m.getMessage().contains("measured REPAIR needs calibration clips"));
+                .setRecipe(MergeRecipe.CNN).setLambda(Lambda.global(0.5)).optRepair(Repair.Mode.MEASURED, null).build());
+        assertTrue(m.getMessage().contains("measured REPAIR needs calibration audio"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> MergeRecipe.parse("cnn+ffn")).getMessage().contains("cnn+ff+attn"));
         assertEquals(MergeRecipe.CNN_ALL, MergeRecipe.parse("cnn+all"));
         assertEquals(Arrays.asList("cnn", "ffn", "attn"), MergeRecipe.CNN_FF_ATTN.families().stream().sorted((x, y) ->

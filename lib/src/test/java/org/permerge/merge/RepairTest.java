@@ -2,6 +2,7 @@ package org.permerge.merge;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.permerge.checkpoint.Preprocessor;
 import org.permerge.checkpoint.SafeTensors;
 import org.permerge.checkpoint.StateDict;
 import org.permerge.correlate.AlignmentStatistics;
@@ -40,7 +41,7 @@ class RepairTest {
     /** Mean over units of |σ − σ_goal| / σ_goal (or |μ − μ_goal| / σ_goal) of the merged model, per site. */
     private static double[] gaps(StateDict merged, boolean means) {
         List<Repair.Site> sites = Repair.sites(c);
-        Map<String, UnitStatistics> now = Repair.measure(c, merged, sites, clips, 4);
+        Map<String, UnitStatistics> now = Repair.measure(c, merged, sites, CalibrationAudio.of(clips, 16000), Preprocessor.DEFAULT);
         double[] out = new double[sites.size()];
         PermutationSpec spec = PermutationSpec.hubert(c);
         for (int s = 0; s < sites.size(); s++) {
@@ -66,7 +67,7 @@ class RepairTest {
     void measuredRepairMovesEveryRepairedSpaceTowardItsGoal() {
         StateDict merged = merge();
         double[] before = gaps(merged, false);
-        List<Repair.SpaceRepair> report = Repair.measured(merged, stats, alignment.permutations(), HALF, clips, 4);
+        List<Repair.SpaceRepair> report = Repair.measured(merged, stats, alignment.permutations(), HALF, CalibrationAudio.of(clips, 16000), Preprocessor.DEFAULT);
         assertEquals(2 * c.numHiddenLayers(), report.size());
         double[] after = gaps(merged, false);
         double[] meanAfter = gaps(merged, true);
@@ -105,7 +106,7 @@ class RepairTest {
     }
 
     private static double gapAt(StateDict merged, AlignmentStatistics s1, Repair.Site site) {
-        UnitStatistics m = Repair.measure(c, merged, List.of(site), clips, 4).get(site.tap());
+        UnitStatistics m = Repair.measure(c, merged, List.of(site), CalibrationAudio.of(clips, 16000), Preprocessor.DEFAULT).get(site.tap());
         UnitStatistics ua = s1.preActivationUnits(site.space(), true), ub = s1.preActivationUnits(site.space(), false);
         double[][] g = Repair.goal(0.5, ua.mean(), ua.std(), ub.mean(), ub.std(), Permutations.identity(ua.units()));
         double sum = 0;
@@ -136,7 +137,7 @@ class RepairTest {
     @Test
     void atLambdaOneMeasuredRepairLeavesModelAAsItIs() {
         StateDict merged = Interpolation.interpolate(PermutationSpec.hubert(c), a, b, alignment.permutations(), Lambda.global(1));
-        List<Repair.SpaceRepair> r = Repair.measured(merged, stats, alignment.permutations(), Lambda.global(1), clips, 4);
+        List<Repair.SpaceRepair> r = Repair.measured(merged, stats, alignment.permutations(), Lambda.global(1), CalibrationAudio.of(clips, 16000), Preprocessor.DEFAULT);
         for (Repair.SpaceRepair s : r) assertEquals(1.0, s.meanScale(), 1e-3, s.space());
         String n = "encoder.layers.1.feed_forward.intermediate_dense.bias";
         float[] x = a.get(n).toFloatArray(), y = merged.get(n).toFloatArray();

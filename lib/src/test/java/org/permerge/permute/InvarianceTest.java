@@ -84,6 +84,7 @@ class InvarianceTest {
         assertTrue(r.holds(InvarianceCheck.TOLERANCE), "cnn+ff+attn: " + r);
         Permutations all = Permutations.random(c, spec.spaces().keySet(), 22);
         r = check(layout, spec, all);
+        System.out.println("invariance, " + layout + ", all spaces: " + r);
         assertTrue(r.holds(InvarianceCheck.TOLERANCE), "all spaces: " + r);
     }
 
@@ -97,6 +98,7 @@ class InvarianceTest {
         for (int i = 0; i < clip.length; i++) clip[i] = (float) rng.nextGaussian();
         Permutations all = Permutations.random(c, spec.spaces().keySet(), 23);
         InvarianceCheck.Report r = InvarianceCheck.compare(c, w, spec.apply(w, all), all, List.of(clip));
+        System.out.println("invariance, base size, all spaces: " + r);
         assertTrue(r.holds(InvarianceCheck.TOLERANCE), "all spaces, base size: " + r);
     }
 
@@ -117,6 +119,7 @@ class InvarianceTest {
         }
         Permutations p = Permutations.random(c, spaces, 31);
         InvarianceCheck.Report r = check(layout, broken, p);
+        System.out.println("defect 1, " + layout + ": " + r);
         assertTrue(r.worst().relative() > 1e-2, "defect 1 went unnoticed: " + r);
         assertTrue(check(layout, spec, p).holds(InvarianceCheck.TOLERANCE));
     }
@@ -135,6 +138,7 @@ class InvarianceTest {
         }
         Permutations p = Permutations.random(c, family(spec, "attn"), 32);
         InvarianceCheck.Report r = check(layout, broken, p);
+        System.out.println("defect 2, " + layout + ": " + r);
         assertTrue(r.worst().relative() > 1e-2, "defect 2 went unnoticed: " + r);
         assertTrue(check(layout, spec, p).holds(InvarianceCheck.TOLERANCE));
     }
@@ -148,6 +152,7 @@ class InvarianceTest {
         if (c.convBias()) broken = broken.withRule("feature_extractor.conv_layers.0.conv.bias", 0, AxisRule.INVARIANT);
         Permutations p = Permutations.random(c, List.of("cnn.0"), 33);
         InvarianceCheck.Report r = check(layout, broken, p);
+        System.out.println("defect 3, " + layout + ": " + r);
         assertTrue(r.worst().relative() > 1e-2, "defect 3 went unnoticed: " + r);
         assertTrue(check(layout, spec, p).holds(InvarianceCheck.TOLERANCE));
     }

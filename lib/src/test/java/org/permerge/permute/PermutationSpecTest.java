@@ -97,6 +97,16 @@ class PermutationSpecTest {
     }
 
     @Test
+    void spaceSelectionsExpandFamilies() {
+        PermutationSpec spec = PermutationSpec.hubert(tinyBase());
+        assertEquals(List.of("cnn.0", "cnn.1", "cnn.2", "cnn.3", "cnn.4", "cnn.5", "cnn.6", "ffn.0", "ffn.1"), spec.select("cnn+ff"));
+        assertEquals(List.of("attn.1", "residual"), spec.select("attn.1,residual"));
+        assertEquals(spec.spaces().size(), spec.select("all").size());
+        assertThrows(IllegalArgumentException.class, () -> spec.select("ffn.7"));
+        assertThrows(IllegalArgumentException.class, () -> spec.select("mlp"));
+    }
+
+    @Test
     void qkEffectivePermutationFollowsTheHeadOrderOfAttn() {
         // 2 heads of 3: attn swaps the heads; qk permutes within heads.
         Space attn = new Space("attn.0", 6, 3, false, null);

@@ -13,7 +13,18 @@ import java.util.function.IntConsumer;
 public final class Corpora {
     /** The two corpora of the mini world. */
     public enum Domain {
-        SPEECH, MUSIC;
+        SPEECH(1), MUSIC(2);
+
+        private final long defaultSeed;
+
+        Domain(long defaultSeed) {
+            this.defaultSeed = defaultSeed;
+        }
+
+        /** The seed the committed manifests and the mini study use (the two corpora differ in seed). */
+        public long defaultSeed() {
+            return defaultSeed;
+        }
 
         public String key() {
             return name().toLowerCase(Locale.ROOT);
@@ -32,6 +43,11 @@ public final class Corpora {
      * are removed first so no stale file survives.
      */
     public static Manifest build(Domain domain, CorpusOptions options, IntConsumer progress) {
+        // check the tools before anything in the output folder is removed
+        switch (domain) {
+            case SPEECH -> SpeechCorpus.requireTools();
+            case MUSIC -> MusicCorpus.requireTools();
+        }
         prepare(options.out());
         return switch (domain) {
             case SPEECH -> SpeechCorpus.build(options, progress);
@@ -51,8 +67,8 @@ public final class Corpora {
                             + "choose an empty or new folder");
                 }
                 Files.deleteIfExists(out.resolve("manifest.jsonl"));
-                SpeechCorpus.deleteQuietly(out.resolve("clips"));
-                SpeechCorpus.deleteQuietly(out.resolve(".work"));
+                CorpusFiles.deleteQuietly(out.resolve("clips"));
+                CorpusFiles.deleteQuietly(out.resolve(".work"));
             }
             Files.createDirectories(out.resolve("clips"));
         } catch (IOException e) {

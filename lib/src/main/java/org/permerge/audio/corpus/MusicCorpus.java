@@ -1,6 +1,5 @@
 package org.permerge.audio.corpus;
 
-import org.permerge.Version;
 import org.permerge.audio.Audio;
 import org.permerge.audio.ExternalTool;
 import org.permerge.audio.Manifest;
@@ -33,7 +32,6 @@ public final class MusicCorpus {
     static final long SALT = 0x3051cL;
     private static final double SLOT_SECONDS = 2.6;
     private static final double FIRST_SLOT = 0.5;
-    private static final int CHUNK = 250;
     private static final String[] NOTE_NAMES = {"C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"};
 
     /** A General MIDI instrument with the range its chord roots are drawn from. */
@@ -90,12 +88,17 @@ public final class MusicCorpus {
 
     private MusicCorpus() {}
 
-    public static Manifest build(CorpusOptions options, IntConsumer progress) {
+    /** Throws, naming the Debian package, when fluidsynth or the FluidR3 soundfont is missing. */
+    static void requireTools() {
         ExternalTool.FLUIDSYNTH.require();
         if (!Files.isRegularFile(SOUNDFONT)) {
             throw new IllegalStateException("soundfont " + SOUNDFONT + " not found: install the Debian package "
                     + "'fluid-soundfont-gm' (sudo apt-get install fluid-soundfont-gm, or sudo bash environment/setup.sh --audio)");
         }
+    }
+
+    public static Manifest build(CorpusOptions options, IntConsumer progress) {
+        requireTools();
         Random rng = new Random(options.seed() ^ SALT);
         Map<String, String> programGroup = new LinkedHashMap<>();
         for (Instrument i : INSTRUMENTS) programGroup.put(i.name(), i.family());
@@ -103,10 +106,6 @@ public final class MusicCorpus {
         Map<String, String> rhythmGroup = new LinkedHashMap<>();
         for (String r : RHYTHMS) rhythmGroup.put(r, "all");
         Holdout rhythms = Holdout.stratified("rhythm", rhythmGroup, 1, 1, rng);
-        Map<String, String> rootGroup = new LinkedHashMap<>();
-        for (String n : NOTE_NAMES) rootGroup.put(n, "all");
-        Holdout roots = Holdout.stratified("root", rootGroup, 2, 2, rng);
-
         List<String> families = INSTRUMENTS.stream().map(Instrument::family).distinct().toList();
         Map<String, BalancedCycle<Instrument>> byFamily = new LinkedHashMap<>();
         for (String f : families) {
@@ -125,17 +124,18 @@ public final class MusicCorpus {
         }
         BalancedCycle<Instrument> calInstruments = new BalancedCycle<>(INSTRUMENTS.stream()
                 .filter(i -> programs.of(i.name()).equals(Holdout.TRAIN)).toList(), rng);
-        BalancedCycle<Integer> calRoots = new BalancedCycle<>(pcs.stream()
-                .filter(p -> roots.of(NOTE_NAMES[p]).equals(Holdout.TRAIN)).toList(), rng);
         BalancedCycle<String> calRhythms = new BalancedCycle<>(rhythms.values(Holdout.TRAIN), rng);
         for (int i = 0; i < options.calibrationClips(); i++) {
-            plans.add(plan(options.seed(), options.clips() + i, "calibration", calInstruments.next(), calRoots.next(),
+            plans.add(plan(options.seed(), options.clips() + i, "calibration", calInstruments.next(), rootCycle.next(),
                     qualityCycle.next(), calRhythms.next()));
         }
 
-        Path work = SpeechCorpus.workDir(options.out());
+        Path work = CorpusFiles.workDir(options.out());
         List<List<Plan>> chunks = new ArrayList<>();
-        for (int i = 0; i < plans.size(); i += CHUNK) chunks.add(plans.subList(i, Math.min(plans.size(), i + CHUNK)));
+        // a few large chunks: each fluidsynth process loads the 141 MB soundfont; the size depends only on the clip
+        // count, never on the thread count, so the audio does not either
+        int chunkSize = Math.max(100, Math.min(600, (plans.size() + 3) / 4));
+        for (int i = 0; i < plans.size(); i += chunkSize) chunks.add(plans.subList(i, Math.min(plans.size(), i + chunkSize)));
         Manifest.Clip[] rows = new Manifest.Clip[plans.size()];
         Parallel.forEach(chunks, options.threads(), (k, chunk) -> {
             float[] audio = render(work, k, chunk);
@@ -145,20 +145,13 @@ public final class MusicCorpus {
                 int start = (int) Math.round((FIRST_SLOT + j * SLOT_SECONDS) * SAMPLE_RATE);
                 float[] slice = new float[len];
                 System.arraycopy(audio, start, slice, 0, Math.max(0, Math.min(len, audio.length - start)));
-                rows[p.index()] = finishClip(options.out(), p, slice, programs, rhythms, roots);
+                rows[p.index()] = finishClip(options.out(), p, slice, programs, rhythms);
                 progress.accept(1);
             }
         });
-        SpeechCorpus.deleteQuietly(work);
+        CorpusFiles.deleteQuietly(work);
 
-        Map<String, Object> header = new LinkedHashMap<>();
-        header.put("generator", "permerge corpus --domain music");
-        header.put("permerge_version", Version.VERSION);
-        header.put("domain", "music");
-        header.put("seed", options.seed());
-        header.put("clips", options.clips());
-        header.put("calibration_clips", options.calibrationClips());
-        header.put("sample_rate", SAMPLE_RATE);
+        Map<String, Object> header = CorpusFiles.header("music", options, SAMPLE_RATE);
         Map<String, Object> tools = new LinkedHashMap<>();
         tools.put("fluidsynth", ToolVersions.fluidsynth());
         tools.put("fluidsynth_flags", "-ni -q -R 0 -C 0 -g 0.5 -O float -T wav -r 16000");
@@ -167,18 +160,17 @@ public final class MusicCorpus {
         tools.put("fluid-soundfont-gm", ToolVersions.debianPackage("fluid-soundfont-gm"));
         header.put("tools", tools);
         Map<String, Object> tasks = new LinkedHashMap<>();
-        tasks.put("family", SpeechCorpus.task("family", rhythms));
-        tasks.put("root", SpeechCorpus.task("root", programs));
-        tasks.put("chord", SpeechCorpus.task("quality", roots));
-        tasks.put("rhythm", SpeechCorpus.task("rhythm", programs));
+        tasks.put("family", CorpusFiles.task("family", rhythms));
+        tasks.put("root", CorpusFiles.task("root", programs));
+        tasks.put("chord", CorpusFiles.task("quality", programs));
+        tasks.put("rhythm", CorpusFiles.task("rhythm", programs));
         header.put("tasks", tasks);
         header.put("split_rule", "Each task holds out a factor it does not predict: instrument family is tested on "
-                + "rhythmic styles never heard in training (one style each for dev and test); root and rhythm are tested "
-                + "on instruments never heard in training (one instrument per family each for dev and test); chord "
-                + "quality on roots never heard in training (two pitch classes each for dev and test). The root task "
-                + "leaves out augmented chords, whose root is ambiguous (they are symmetric). A row's 'splits' gives its "
-                + "split per task; 'split' is 'labeled' or 'calibration'. Calibration clips carry no labels and draw "
-                + "only training-side instruments, rhythms and roots.");
+                + "rhythmic styles never heard in training (one style each for dev and test); root, chord quality and "
+                + "rhythm are tested on instruments never heard in training (one instrument per family each for dev "
+                + "and test). The root task leaves out augmented chords, whose root is ambiguous (they are symmetric). "
+                + "A row's 'splits' gives its split per task; 'split' is 'labeled' or 'calibration'. Calibration clips "
+                + "carry no labels and draw only training-side instruments and rhythms.");
         header.put("factors", ClipAssembly.ordered(
                 "root_key", "MIDI key of the root, any octave that keeps it inside the instrument's range",
                 "inversion", "0 (50 %), 1 (30 %) or 2 (20 %)",
@@ -188,9 +180,7 @@ public final class MusicCorpus {
                 "lead_s", "uniform(0.03, 0.25) before the first note",
                 "level_db", "uniform(-30, -16) dBFS RMS of the clip",
                 "snr_db", "uniform(20, 45), noise colour uniform(0, 0.97) (one-pole low-pass of white noise)"));
-        Manifest m = Manifest.of(header, List.of(rows), options.out().toAbsolutePath().normalize());
-        m.write(options.out().resolve("manifest.jsonl"));
-        return Manifest.read(options.out().resolve("manifest.jsonl"));
+        return CorpusFiles.writeManifest(header, rows, options);
     }
 
     private static Plan plan(long seed, int index, String split, Instrument inst, int root, Quality q, String rhythm) {
@@ -242,8 +232,8 @@ public final class MusicCorpus {
         if (a.sampleRate() != SAMPLE_RATE) {
             throw new IllegalStateException("fluidsynth wrote " + a.sampleRate() + " Hz to " + wav + ", asked for " + SAMPLE_RATE);
         }
-        SpeechCorpus.deleteQuietly(mid);
-        SpeechCorpus.deleteQuietly(wav);
+        CorpusFiles.deleteQuietly(mid);
+        CorpusFiles.deleteQuietly(wav);
         return a.mono();
     }
 
@@ -296,8 +286,7 @@ public final class MusicCorpus {
         }
     }
 
-    private static Manifest.Clip finishClip(Path out, Plan p, float[] slice, Holdout programs, Holdout rhythms,
-                                            Holdout roots) {
+    private static Manifest.Clip finishClip(Path out, Plan p, float[] slice, Holdout programs, Holdout rhythms) {
         float[] x = ClipAssembly.finish(slice, slice.length, 0, p.levelDb(), p.snrDb(), p.colour(), 320, p.rng());
         ClipAssembly.Written w = ClipAssembly.write(out, p.id(), x, SAMPLE_RATE);
         Map<String, String> labels = new LinkedHashMap<>();
@@ -311,7 +300,7 @@ public final class MusicCorpus {
             labels.put("rhythm", p.rhythm());
             splits.put("family", rhythms.of(p.rhythm()));
             if (!p.quality().name().equals("augmented")) splits.put("root", programs.of(p.instrument().name()));
-            splits.put("chord", roots.of(rootName));
+            splits.put("chord", programs.of(p.instrument().name()));
             splits.put("rhythm", programs.of(p.instrument().name()));
         }
         Map<String, Object> f = new LinkedHashMap<>();

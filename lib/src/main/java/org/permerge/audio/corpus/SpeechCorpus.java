@@ -1,6 +1,5 @@
 package org.permerge.audio.corpus;
 
-import org.permerge.Version;
 import org.permerge.audio.Audio;
 import org.permerge.audio.ExternalTool;
 import org.permerge.audio.Manifest;
@@ -8,9 +7,6 @@ import org.permerge.audio.Resampler;
 import org.permerge.audio.Wav;
 import org.permerge.checkpoint.AtomicFiles;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -88,8 +84,13 @@ public final class SpeechCorpus {
     private SpeechCorpus() {}
 
     /** Builds the corpus into {@code options.out()} and returns its manifest (also written as manifest.jsonl). */
-    public static Manifest build(CorpusOptions options, IntConsumer progress) {
+    /** Throws, naming the Debian package, when espeak-ng is missing. */
+    static void requireTools() {
         ExternalTool.ESPEAK_NG.require();
+    }
+
+    public static Manifest build(CorpusOptions options, IntConsumer progress) {
+        requireTools();
         Random rng = new Random(options.seed() ^ SALT);
         Map<String, String> voiceGroup = new LinkedHashMap<>();
         for (Speaker s : SPEAKERS) voiceGroup.put(s.id(), s.gender());
@@ -113,7 +114,7 @@ public final class SpeechCorpus {
                     styleCycle.next()));
         }
 
-        Path work = workDir(options.out());
+        Path work = CorpusFiles.workDir(options.out());
         List<List<Plan>> batches = new ArrayList<>();
         for (int i = 0; i < plans.size(); i += BATCH) batches.add(plans.subList(i, Math.min(plans.size(), i + BATCH)));
         Manifest.Clip[] rows = new Manifest.Clip[plans.size()];
@@ -125,24 +126,17 @@ public final class SpeechCorpus {
                 progress.accept(1);
             }
         });
-        deleteQuietly(work);
+        CorpusFiles.deleteQuietly(work);
 
-        Map<String, Object> header = new LinkedHashMap<>();
-        header.put("generator", "permerge corpus --domain speech");
-        header.put("permerge_version", Version.VERSION);
-        header.put("domain", "speech");
-        header.put("seed", options.seed());
-        header.put("clips", options.clips());
-        header.put("calibration_clips", options.calibrationClips());
-        header.put("sample_rate", SAMPLE_RATE);
+        Map<String, Object> header = CorpusFiles.header("speech", options, SAMPLE_RATE);
         Map<String, Object> tools = new LinkedHashMap<>();
         tools.put("espeak-ng", ToolVersions.espeak());
         tools.put("espeak-ng-data", ToolVersions.debianPackage("espeak-ng-data"));
         header.put("tools", tools);
         Map<String, Object> tasks = new LinkedHashMap<>();
-        tasks.put("word", task("word", voices));
-        tasks.put("speaker", task("speaker", words));
-        tasks.put("style", task("style", voices));
+        tasks.put("word", CorpusFiles.task("word", voices));
+        tasks.put("speaker", CorpusFiles.task("speaker", words));
+        tasks.put("style", CorpusFiles.task("style", voices));
         header.put("tasks", tasks);
         header.put("split_rule", "Each task holds out a factor it does not predict: the word and style tasks are tested "
                 + "on speakers never heard in training (2 female + 2 male speakers each for dev and test), the speaker "
@@ -158,16 +152,7 @@ public final class SpeechCorpus {
                 "onset_s", "uniform over the clip's free time, at least 30 ms from either end"));
         header.put("styles", STYLES.stream().map(s -> ClipAssembly.ordered("name", s.name(), "punctuation", s.punctuation(),
                 "pitch_percent", s.pitchPercent(), "rate_percent", s.ratePercent(), "range_percent", s.rangePercent())).toList());
-        Manifest m = Manifest.of(header, List.of(rows), options.out().toAbsolutePath().normalize());
-        m.write(options.out().resolve("manifest.jsonl"));
-        return Manifest.read(options.out().resolve("manifest.jsonl"));
-    }
-
-    static Map<String, Object> task(String label, Holdout h) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("label", label);
-        m.putAll(h.describe());
-        return m;
+        return CorpusFiles.writeManifest(header, rows, options);
     }
 
     private static Plan plan(long seed, int index, String split, String word, Speaker speaker, Style style) {
@@ -244,8 +229,8 @@ public final class SpeechCorpus {
         AtomicFiles.writeString(in, ssml);
         ExternalTool.ESPEAK_NG.run(List.of("-m", "-w", wav.toString(), "-f", in.toString()), null);
         Audio a = Wav.read(wav);
-        deleteQuietly(in);
-        deleteQuietly(wav);
+        CorpusFiles.deleteQuietly(in);
+        CorpusFiles.deleteQuietly(wav);
         return a;
     }
 
@@ -268,28 +253,5 @@ public final class SpeechCorpus {
     private static float[] toClipRate(float[] x, int[] seg, int rate) {
         float[] s = java.util.Arrays.copyOfRange(x, seg[0], seg[1]);
         return Resampler.resample(s, rate, SAMPLE_RATE);
-    }
-
-    static Path workDir(Path out) {
-        try {
-            Path w = out.resolve(".work");
-            Files.createDirectories(w);
-            return w;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create " + out.resolve(".work") + ": " + e.getMessage(), e);
-        }
-    }
-
-    static void deleteQuietly(Path p) {
-        try {
-            if (Files.isDirectory(p)) {
-                try (var s = Files.list(p)) {
-                    for (Path c : s.toList()) Files.deleteIfExists(c);
-                }
-            }
-            Files.deleteIfExists(p);
-        } catch (IOException ignored) {
-            // a leftover temporary file is harmless; the corpus itself is complete
-        }
     }
 }

@@ -34,7 +34,7 @@ class SpeechCorpusTest {
             assertEquals(16000, c.sampleRate());
             assertTrue(c.duration() >= 1.0 && c.duration() < 1.6, c.id() + " lasts " + c.duration());
         }
-        Manifest other = Corpora.build(Corpora.Domain.SPEECH, new CorpusOptions(tmp.resolve("b"), 6, 48, 8, 2), n -> {});
+        Manifest other = Corpora.build(Corpora.Domain.SPEECH, new CorpusOptions(tmp.resolve("c"), 6, 8, 1, 2), n -> {});
         assertNotEquals(corpus.checksum(), other.checksum());
     }
 

@@ -1,0 +1,122 @@
+package org.permerge.cli;
+
+import ai.djl.ndarray.NDArray;
+import org.permerge.audio.Manifest;
+import org.permerge.checkpoint.EncoderCheckpoint;
+import org.permerge.correlate.AlignmentStatistics;
+import org.permerge.extract.PairedExtraction;
+import org.permerge.extract.PairedTapConsumer;
+import org.permerge.merge.CalibrationAudio;
+import org.permerge.merge.Lambda;
+import org.permerge.merge.MergeRecipe;
+import org.permerge.merge.ModelMerge;
+import org.permerge.merge.Repair;
+import org.permerge.merge.StatisticsFile;
+import org.permerge.merge.StatisticsView;
+import org.permerge.model.HubertEncoder;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import tech.tablesaw.api.Table;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code permerge merge}: permute B toward A from calibration statistics, interpolate, optionally REPAIR, write a HF folder. */
+@Command(name = "merge", mixinStandardHelpOptions = true,
+        description = {"Merge model B into model A: match the recipe's spaces, permute B, interpolate with lambda,",
+                "optionally REPAIR, and write a Hugging Face folder; prints the diagnostics table (moved units per space,",
+                "mean correlation before/after matching, head assignment)."})
+public final class MergeCommand implements Callable<Integer> {
+    @Option(names = "--a", required = true, description = "reference model folder (kept unpermuted)")
+    Path a;
+
+    @Option(names = "--b", required = true, description = "model folder to permute toward A")
+    Path b;
+
+    static final class Source {
+        @Option(names = "--stats", description = "statistics file from 'permerge stats' (read space by space)")
+        Path stats;
+
+        @Option(names = "--calibration", description = "calibration manifest: statistics are accumulated now")
+        Path calibration;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Source source;
+
+    @Option(names = "--recipe", required = true, description = "identity, cnn, cnn+ff, ff+attn, cnn+ff+attn, cnn+all")
+    String recipe;
+
+    @Option(names = "--lambda", required = true, description = "weight of A: 0.9, or per component cnn=0.5,ffn=0.9,default=0.9"
+            + " (components: cnn, norms, projection, pos_conv, attention, ffn, embedding)")
+    String lambda;
+
+    @Option(names = "--repair", defaultValue = "none", description = "none, closed or measured (measured needs --calibration)")
+    String repair;
+
+    @Option(names = "--residual-pooling", defaultValue = "all", description = "hidden states the residual is matched on: all, first, last")
+    String pooling;
+
+    @Option(names = "--resample", description = "resample calibration clips to each model's rate")
+    boolean resample;
+
+    @Option(names = "--save-stats", description = "with --calibration: also write the accumulated statistics here")
+    Path saveStats;
+
+    @Option(names = "--out", required = true, description = "output folder")
+    Path out;
+
+    @Override
+    public Integer call() {
+        MergeRecipe r = MergeRecipe.parse(recipe);
+        Lambda l = Lambda.parse(lambda);
+        Repair.Mode mode = Repair.Mode.parse(repair);
+        AlignmentStatistics.ResidualPooling p = AlignmentStatistics.ResidualPooling.valueOf(pooling.trim().toUpperCase(java.util.Locale.ROOT));
+        if (mode == Repair.Mode.MEASURED && source.calibration == null) {
+            throw new IllegalArgumentException("--repair measured runs the merged model over calibration audio: give --calibration");
+        }
+        EncoderCheckpoint ma = EncoderCheckpoint.load(a);
+        EncoderCheckpoint mb = EncoderCheckpoint.load(b);
+        ModelMerge.Builder builder = ModelMerge.builder().setModelA(ma).setModelB(mb).setRecipe(r).setLambda(l).optResidualPooling(p);
+        Manifest manifest = null;
+        if (source.stats != null) {
+            builder.setStatistics(StatisticsFile.open(source.stats));
+        } else {
+            manifest = Manifest.read(source.calibration);
+            AlignmentStatistics stats = accumulate(ma, mb, manifest);
+            if (saveStats != null) stats.save(saveStats);
+            builder.setStatistics(StatisticsView.of(stats)).optCalibration(source.calibration.toString(), manifest.checksum());
+        }
+        builder.optRepair(mode, mode == Repair.Mode.MEASURED ? CalibrationAudio.of(manifest, resample) : null);
+        ModelMerge.Result result = builder.build().run();
+        result.save(out);
+        Table t = result.diagnostics();
+        System.out.println(t.printAll());
+        System.out.println("merged (" + r + ", lambda " + l + ", REPAIR " + mode.label() + ") -> " + out);
+        return 0;
+    }
+
+    private AlignmentStatistics accumulate(EncoderCheckpoint ma, EncoderCheckpoint mb, Manifest manifest) {
+        AlignmentStatistics stats = AlignmentStatistics.builder().setConfigA(ma.config()).setConfigB(mb.config())
+                .optProvenance("model.A", ma.source()).optProvenance("model.B", mb.source())
+                .optProvenance("calibration.manifest", source.calibration.toString())
+                .optProvenance("calibration.sha256", manifest.checksum()).build();
+        try (HubertEncoder ea = HubertEncoder.create(ma.config(), ma.weights());
+             HubertEncoder eb = HubertEncoder.create(mb.config(), mb.weights())) {
+            PairedExtraction.builder().setModelA(ea, ma.preprocessor()).setModelB(eb, mb.preprocessor()).optResample(resample).build()
+                    .run(manifest, new PairedTapConsumer() {
+                        @Override
+                        public void accept(String tap, NDArray xa, NDArray xb) {
+                            stats.accept(tap, xa, xb);
+                        }
+
+                        @Override
+                        public boolean wants(String tap) {
+                            return stats.wants(tap);
+                        }
+                    });
+        }
+        return stats;
+    }
+}

@@ -1,0 +1,121 @@
+package org.permerge.cli;
+
+import org.permerge.Version;
+import org.permerge.audio.Manifest;
+import org.permerge.checkpoint.EncoderCheckpoint;
+import org.permerge.correlate.AlignmentStatistics;
+import org.permerge.extract.ExtractionSummary;
+import org.permerge.extract.PairedExtraction;
+import org.permerge.model.HubertEncoder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code permerge stats}: pipeline steps 1–2 from a terminal. Runs models A and B over the calibration
+ * clips and accumulates the correlation statistics of every permutation space (plus REPAIR's
+ * pre-activation statistics) into one file. Shards of the clips can run anywhere and be added up with
+ * {@code permerge stats-merge}.
+ */
+@Command(name = "stats", mixinStandardHelpOptions = true,
+        description = "Accumulate alignment statistics (correlation of every permutation space) over calibration audio.")
+public final class StatsCommand implements Callable<Integer> {
+    @Option(names = "--a", required = true, description = "reference model A (checkpoint folder or weights file)")
+    Path modelA;
+
+    @Option(names = "--b", required = true, description = "model B, the one to be permuted")
+    Path modelB;
+
+    @Option(names = "--calibration", required = true, description = "calibration manifest (JSON Lines)")
+    Path calibration;
+
+    @Option(names = "--out", required = true, description = "statistics file to write (safetensors)")
+    Path out;
+
+    @Option(names = "--split", description = "use only the clips of this split of the manifest")
+    String split;
+
+    @Option(names = "--shard", defaultValue = "0/1", paramLabel = "i/n",
+            description = "process clips i, i+n, i+2n, ... of the manifest (default 0/1: all); merge shards with stats-merge")
+    String shard;
+
+    @Option(names = "--max-batch-seconds", defaultValue = "30", description = "padded audio per forward pass")
+    double maxBatchSeconds;
+
+    @Option(names = "--resample", description = "resample clips to each model's rate when they differ")
+    boolean resample;
+
+    @Option(names = "--pre-activation", defaultValue = "CORRELATION",
+            description = "FFN pre-activation statistics kept for REPAIR: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
+    AlignmentStatistics.PreActivation preActivation;
+
+    @Override
+    public Integer call() {
+        int[] sh = parseShard(shard);
+        Manifest manifest = Manifest.read(calibration);
+        String checksum = manifest.checksum();
+        if (split != null) manifest = manifest.split(split);
+        manifest = shardOf(manifest, sh[0], sh[1]);
+        if (manifest.size() == 0) {
+            throw new IllegalArgumentException("no clips to process in " + calibration
+                    + (split != null ? " (split " + split + ")" : "") + " for shard " + shard);
+        }
+        EncoderCheckpoint a = EncoderCheckpoint.load(modelA);
+        EncoderCheckpoint b = EncoderCheckpoint.load(modelB);
+        AlignmentStatistics stats = AlignmentStatistics.builder()
+                .setConfigA(a.config()).setConfigB(b.config())
+                .optPreActivation(preActivation)
+                .optProvenance("model.A", a.source())
+                .optProvenance("model.B", b.source())
+                .optProvenance("calibration", calibration.toAbsolutePath().normalize().toString())
+                .optProvenance("calibration.sha256", checksum)
+                .optProvenance("calibration.split", split == null ? "all" : split)
+                .optProvenance("calibration.shard", shard)
+                .optProvenance("calibration.clips", Integer.toString(manifest.size()))
+                .optProvenance("preprocessor.A", a.preprocessor().toString())
+                .optProvenance("preprocessor.B", b.preprocessor().toString())
+                .optProvenance("created_by", "permerge " + Version.VERSION + " stats")
+                .build();
+        ExtractionSummary summary;
+        try (HubertEncoder ea = HubertEncoder.create(a); HubertEncoder eb = HubertEncoder.create(b)) {
+            PairedExtraction extraction = PairedExtraction.builder()
+                    .setModelA(ea, a.preprocessor())
+                    .setModelB(eb, b.preprocessor())
+                    .optMaxBatchSeconds(maxBatchSeconds)
+                    .optResample(resample)
+                    .optProgress(true)
+                    .build();
+            summary = extraction.run(manifest, stats);
+        }
+        stats.save(out);
+        System.out.printf("%d clips, %.1f s of audio, %d frames of A in %.1f s%n", summary.clips(), summary.audioSeconds(),
+                summary.frames(), summary.wallSeconds());
+        StatsMergeCommand.printSummary(stats, out);
+        return 0;
+    }
+
+    static int[] parseShard(String s) {
+        String[] p = s.split("/");
+        try {
+            int i = Integer.parseInt(p[0].trim());
+            int n = Integer.parseInt(p[1].trim());
+            if (p.length == 2 && n > 0 && i >= 0 && i < n) return new int[] {i, n};
+        } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("--shard must be i/n with 0 <= i < n, got '" + s + "'");
+    }
+
+    private static Manifest shardOf(Manifest m, int i, int n) {
+        if (n == 1) return m;
+        List<Manifest.Clip> clips = m.clips();
+        Set<String> keep = new HashSet<>();
+        for (int k = i; k < clips.size(); k += n) keep.add(clips.get(k).id());
+        return m.filter(c -> keep.contains(c.id()));
+    }
+}
