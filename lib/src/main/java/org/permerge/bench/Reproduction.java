@@ -333,7 +333,12 @@ public final class Reproduction {
             }
         }
         System.err.println("permerge: generating the " + domain + " corpus into " + dir);
-        CorpusOptions opts = new CorpusOptions(dir, src.seed(), src.clips(), src.calibrationClips(),
+        // A recorded manifest is regenerated exactly as it was made: its own seed and sizes win over the preset's.
+        long seed = recorded != null ? headerInt(recorded, "seed", src.seed()) : src.seed();
+        int clips = recorded != null ? (int) headerInt(recorded, "clips", src.clips()) : src.clips();
+        int calibration = recorded != null ? (int) headerInt(recorded, "calibration_clips", src.calibrationClips())
+                : src.calibrationClips();
+        CorpusOptions opts = new CorpusOptions(dir, seed, clips, calibration,
                 Math.max(1, Runtime.getRuntime().availableProcessors()));
         Manifest generated = Corpora.build(Corpora.Domain.parse(domain), opts, n -> { });
         if (recorded != null) {
@@ -343,6 +348,11 @@ public final class Reproduction {
                     + " (other espeak-ng/fluidsynth versions?); using the corpus generated here");
         }
         return generated;
+    }
+
+    private static long headerInt(Manifest m, String key, long fallback) {
+        Object v = m.header().get(key);
+        return v instanceof Number n ? n.longValue() : fallback;
     }
 
     private static boolean verified(Manifest m) {
