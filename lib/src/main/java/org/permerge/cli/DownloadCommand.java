@@ -59,6 +59,16 @@ public final class DownloadCommand implements Callable<Integer> {
                     + DatasetDownload.datasetFolder(m, root).resolve("ks-manifest.jsonl")
                     + " (use it as a task's \"manifest\" in a study file)");
         }
+        if (m.name().equals("gtzan")) {
+            var g = org.permerge.bench.data.Gtzan.build(DatasetDownload.datasetFolder(m, root));
+            System.out.println("genre manifest (MARBLE, fault-filtered split): " + g.size() + " clips in "
+                    + DatasetDownload.datasetFolder(m, root).resolve("genre-manifest.jsonl"));
+        }
+        if (m.name().equals("nsynth")) {
+            var n = org.permerge.bench.data.NSynth.build(DatasetDownload.datasetFolder(m, root));
+            System.out.println("instrument-family and pitch manifest (MARBLE, official splits): " + n.size() + " clips in "
+                    + DatasetDownload.datasetFolder(m, root).resolve("nsynth-manifest.jsonl"));
+        }
         return 0;
     }
 }
