@@ -69,6 +69,11 @@ public final class DownloadCommand implements Callable<Integer> {
             System.out.println("instrument-family and pitch manifest (MARBLE, official splits): " + n.size() + " clips in "
                     + DatasetDownload.datasetFolder(m, root).resolve("nsynth-manifest.jsonl"));
         }
+        if (m.name().equals("vocalset")) {
+            var v = org.permerge.bench.data.VocalSet.build(DatasetDownload.datasetFolder(m, root));
+            System.out.println("singer and technique manifest (MARBLE, 3 s segments, per-task splits): " + v.size() + " clips in "
+                    + DatasetDownload.datasetFolder(m, root).resolve("vocalset-manifest.jsonl"));
+        }
         return 0;
     }
 }
