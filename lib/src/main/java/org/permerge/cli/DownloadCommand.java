@@ -59,6 +59,21 @@ public final class DownloadCommand implements Callable<Integer> {
                     + DatasetDownload.datasetFolder(m, root).resolve("ks-manifest.jsonl")
                     + " (use it as a task's \"manifest\" in a study file)");
         }
+        if (m.name().equals("gtzan")) {
+            var g = org.permerge.bench.data.Gtzan.build(DatasetDownload.datasetFolder(m, root));
+            System.out.println("genre manifest (MARBLE, fault-filtered split): " + g.size() + " clips in "
+                    + DatasetDownload.datasetFolder(m, root).resolve("genre-manifest.jsonl"));
+        }
+        if (m.name().equals("nsynth")) {
+            var n = org.permerge.bench.data.NSynth.build(DatasetDownload.datasetFolder(m, root));
+            System.out.println("instrument-family and pitch manifest (MARBLE, official splits): " + n.size() + " clips in "
+                    + DatasetDownload.datasetFolder(m, root).resolve("nsynth-manifest.jsonl"));
+        }
+        if (m.name().equals("vocalset")) {
+            var v = org.permerge.bench.data.VocalSet.build(DatasetDownload.datasetFolder(m, root));
+            System.out.println("singer and technique manifest (MARBLE, 3 s segments, per-task splits): " + v.size() + " clips in "
+                    + DatasetDownload.datasetFolder(m, root).resolve("vocalset-manifest.jsonl"));
+        }
         return 0;
     }
 }
