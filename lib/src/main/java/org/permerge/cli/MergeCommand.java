@@ -1,11 +1,9 @@
 package org.permerge.cli;
 
-import ai.djl.ndarray.NDArray;
 import org.permerge.audio.Manifest;
 import org.permerge.checkpoint.EncoderCheckpoint;
 import org.permerge.correlate.AlignmentStatistics;
 import org.permerge.extract.PairedExtraction;
-import org.permerge.extract.PairedTapConsumer;
 import org.permerge.merge.CalibrationAudio;
 import org.permerge.merge.Lambda;
 import org.permerge.merge.MergeRecipe;
@@ -105,17 +103,7 @@ public final class MergeCommand implements Callable<Integer> {
         try (HubertEncoder ea = HubertEncoder.create(ma.config(), ma.weights());
              HubertEncoder eb = HubertEncoder.create(mb.config(), mb.weights())) {
             PairedExtraction.builder().setModelA(ea, ma.preprocessor()).setModelB(eb, mb.preprocessor()).optResample(resample).build()
-                    .run(manifest, new PairedTapConsumer() {
-                        @Override
-                        public void accept(String tap, NDArray xa, NDArray xb) {
-                            stats.accept(tap, xa, xb);
-                        }
-
-                        @Override
-                        public boolean wants(String tap) {
-                            return stats.wants(tap);
-                        }
-                    });
+                    .run(manifest, stats);
         }
         return stats;
     }

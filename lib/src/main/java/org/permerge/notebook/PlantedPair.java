@@ -5,11 +5,9 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import ai.djl.ndarray.NDArray;
 import org.permerge.checkpoint.EncoderCheckpoint;
 import org.permerge.correlate.AlignmentStatistics;
 import org.permerge.extract.PairedExtraction;
-import org.permerge.extract.PairedTapConsumer;
 import org.permerge.model.HubertEncoder;
 import org.permerge.checkpoint.StateDict;
 import org.permerge.checkpoint.Tensor;
@@ -61,17 +59,7 @@ public final class PlantedPair {
         try (HubertEncoder encA = HubertEncoder.create(a.config(), a.weights());
              HubertEncoder encB = HubertEncoder.create(b.config(), b.weights())) {
             PairedExtraction.builder().setModelA(encA, a.preprocessor()).setModelB(encB, b.preprocessor()).build()
-                    .run(clips, sampleRate, new PairedTapConsumer() {
-                        @Override
-                        public void accept(String tap, NDArray xa, NDArray xb) {
-                            stats.accept(tap, xa, xb);
-                        }
-
-                        @Override
-                        public boolean wants(String tap) {
-                            return stats.wants(tap);
-                        }
-                    });
+                    .run(clips, sampleRate, stats);
         }
         return stats;
     }
