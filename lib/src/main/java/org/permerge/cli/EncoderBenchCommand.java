@@ -1,5 +1,7 @@
 package org.permerge.cli;
 
+import org.permerge.notebook.Project;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -154,10 +156,14 @@ public final class EncoderBenchCommand implements Callable<Integer> {
         return Math.sqrt(-2 * Math.log1p(-u)) * Math.cos(2 * Math.PI * v);
     }
 
-    private static Path defaultConfig() {
-        String home = System.getenv("PERMERGE_HOME");
-        Path root = home != null ? Path.of(home) : Path.of(".");
-        Path p = root.resolve("../shared/fixtures/hf-hubert/hubert-base-architecture-config.json").normalize();
+    /** HuBERT Base's architecture from the shared fixtures (wherever {@link Project#shared()} finds them). */
+    static Path defaultConfig() {
+        Path p;
+        try {
+            p = Project.fixtures().resolve("hf-hubert/hubert-base-architecture-config.json");
+        } catch (IllegalStateException e) {
+            throw new IllegalArgumentException(e.getMessage() + "; pass --config <config.json>");
+        }
         if (!Files.isRegularFile(p)) {
             throw new IllegalArgumentException("no architecture config at " + p + "; pass --config <config.json>");
         }

@@ -63,7 +63,7 @@ public final class MergeBenchCommand implements Callable<Integer> {
         Path dir = workdir != null ? workdir : Files.createTempDirectory("permerge-bench-merge");
         if (phase != null) return runPhase(dir);
         Files.createDirectories(dir);
-        EncoderConfig c = EncoderConfig.read(config != null ? config : defaultConfig());
+        EncoderConfig c = EncoderConfig.read(config != null ? config : EncoderBenchCommand.defaultConfig());
         if (!Files.exists(dir.resolve("stats.safetensors"))) {
             System.out.println("setup: two random " + c + " checkpoints and synthetic statistics in " + dir);
             EncoderCheckpoint.save(dir.resolve("a"), c, RandomWeights.create(c, 1), Preprocessor.DEFAULT, Map.of("bench", "model A"));
@@ -80,16 +80,6 @@ public final class MergeBenchCommand implements Callable<Integer> {
         System.out.printf("ratio merge/reference: wall %.2fx, peak RSS %.2fx; peak RSS %s the 2 GB target%n",
                 merge.seconds / copy.seconds, merge.peakMb / copy.peakMb, merge.peakMb < 2048 ? "under" : "OVER");
         return merge.peakMb < 2048 ? 0 : 2;
-    }
-
-    private static Path defaultConfig() {
-        String shared = System.getProperty("permerge.shared.dir");
-        Path home = Path.of(System.getenv().getOrDefault("PERMERGE_HOME", "."));
-        String rel = "fixtures/hf-hubert/hubert-base-architecture-config.json";
-        for (Path base : shared != null ? List.of(Path.of(shared)) : List.of(home.resolve("../shared"), home.resolve("../../shared"))) {
-            if (Files.exists(base.resolve(rel))) return base.resolve(rel).normalize();
-        }
-        throw new IllegalArgumentException("no --config given and no " + rel + " in ../shared beside the project");
     }
 
     private record Measured(double seconds, double peakMb) {}
