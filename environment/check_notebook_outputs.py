@@ -17,14 +17,22 @@ Expectations: a cell's metadata "permerge": {"expect": [ ... ]}, each one of
   {"pattern": REGEX, "min": A, "max": B, "equals": V}
                                       REGEX (one group) matches the output; the number it captures is
                                       within [A, B] / equal to V (each bound optional)
+  {"cli_table": NAME}                 the cell shows a "./permerge ... --table-ii CSV" command line: it is run
+                                      from the project root, and every value of the CSV it writes must equal
+                                      the notebook's table NAME (same rows; numbers to the shown precision)
 """
+import csv
 import html
 import html.parser
+import os
 import re
+import shlex
+import subprocess
 import sys
 
 import nbformat
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PLOTLY_MARK = "plotly.js 2.35.3, shipped by permerge"
 FIGURE_DIV = re.compile(r'<div id="(permerge_fig_[A-Za-z0-9_]+)" class="permerge-figure">')
 
@@ -68,7 +76,110 @@ def number(text):
     return float(text.replace("\u2212", "-"))
 
 
-def check_cell_expectations(path, index, cell, texts):
+class TableScan(html.parser.HTMLParser):
+    """Header and cell texts of every permerge table (by data-table name) in an HTML fragment."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tables = {}
+        self.current = None
+        self.cell = None
+        self.row = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "table" and "data-table" in a:
+            self.current = {"header": [], "rows": []}
+            self.tables[a["data-table"]] = self.current
+        elif self.current is not None and tag == "tr":
+            self.row = []
+        elif self.current is not None and tag in ("th", "td"):
+            self.cell = []
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell.append(data)
+
+    def handle_endtag(self, tag):
+        if self.current is None:
+            return
+        if tag in ("th", "td") and self.cell is not None:
+            self.row.append("".join(self.cell).strip())
+            self.cell = None
+        elif tag == "tr" and self.row is not None:
+            if self.current["header"]:
+                self.current["rows"].append(self.row)
+            else:
+                self.current["header"] = self.row
+            self.row = None
+        elif tag == "table":
+            self.current = None
+
+
+def notebook_tables(nb):
+    scan = TableScan()
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            for kind, text in output_texts(cell):
+                if kind == "text/html":
+                    scan.feed(text)
+    return scan.tables
+
+
+def as_number(text):
+    try:
+        return float(text.replace("\u2212", "-").replace(",", ""))
+    except ValueError:
+        return None
+
+
+def same_value(shown, exact):
+    """Whether the notebook's shown text equals the CLI's value, to the precision the notebook shows."""
+    a, b = as_number(shown), as_number(exact)
+    if a is None or b is None:
+        return shown.strip() == exact.strip()
+    mantissa = shown.lower().split("e")[0]
+    decimals = len(mantissa.split(".")[1]) if "." in mantissa else 0
+    exponent = int(shown.lower().split("e")[1]) if "e" in shown.lower() else 0
+    return abs(a - b) <= 0.5 * 10.0 ** (exponent - decimals) + 1e-12 * abs(b)
+
+
+def check_cli_table(where, name, plain, tables):
+    """Runs the command line the cell shows and compares the CSV it writes with the notebook's table."""
+    m = re.search(r"^(\./permerge [^\n]*--table-ii (\S+)[^\n]*)$", plain, re.M)
+    if not m:
+        return fail(f"{where}: no './permerge ... --table-ii FILE' command line in the output")
+    command, target = m.group(1).strip(), m.group(2)
+    if name not in tables:
+        return fail(f"{where}: the notebook shows no table named {name!r}")
+    target_path = os.path.join(ROOT, target)
+    if os.path.exists(target_path):
+        os.remove(target_path)
+    run = subprocess.run(shlex.split(command), cwd=ROOT, capture_output=True, text=True, timeout=1200)
+    if run.returncode != 0:
+        return fail(f"{where}: {command!r} exited {run.returncode}:\n{(run.stderr or run.stdout)[-2000:]}")
+    with open(target_path, newline="", encoding="utf-8") as f:
+        cli_rows = list(csv.reader(f))
+    cli_header, cli_body = cli_rows[0], cli_rows[1:]
+    nb_header, nb_body = tables[name]["header"], tables[name]["rows"]
+    if len(cli_body) != len(nb_body):
+        return fail(f"{where}: the command line printed {len(cli_body)} rows, the notebook's {name!r} has {len(nb_body)}")
+    bad = 0
+    compared = 0
+    # every column the two share (the REPAIR note may differ: the command line names the mode it ran)
+    for col in [c for c in nb_header if c in cli_header and c != "REPAIR"]:
+        i, j = nb_header.index(col), cli_header.index(col)
+        for r, (nb_row, cli_row) in enumerate(zip(nb_body, cli_body)):
+            compared += 1
+            if not same_value(nb_row[i], cli_row[j]):
+                bad += fail(f"{where}: row {r} ({nb_row[0]}) column {col!r}: notebook {nb_row[i]!r}, command line {cli_row[j]!r}")
+    if not bad:
+        print(f"check-notebooks: {where}: table {name!r} equals the command line's ({compared} values, {len(nb_body)} rows)",
+              file=sys.stderr)
+    return bad
+
+
+def check_cell_expectations(path, index, cell, texts, tables=None):
     bad = 0
     joined = "\n".join(t for _, t in texts)
     plain = html.unescape(re.sub(r"<[^>]+>", "", joined))
@@ -99,6 +210,8 @@ def check_cell_expectations(path, index, cell, texts):
                 bad += fail(f"{where}: {m.group(0)!r}: {v} > {exp['max']}")
             if "equals" in exp and v != exp["equals"]:
                 bad += fail(f"{where}: {m.group(0)!r}: {v} != {exp['equals']}")
+        if "cli_table" in exp:
+            bad += check_cli_table(where, exp["cli_table"], plain, tables or {})
     return bad
 
 
@@ -107,6 +220,7 @@ def check_executed(path):
     bad = 0
     figures = 0
     libraries = 0
+    tables = notebook_tables(nb)
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
@@ -119,7 +233,7 @@ def check_executed(path):
             if kind == "text/html":
                 figures += len(FIGURE_DIV.findall(text))
                 libraries += text.count(PLOTLY_MARK)
-        bad += check_cell_expectations(path, i, cell, texts)
+        bad += check_cell_expectations(path, i, cell, texts, tables)
     if figures and libraries != 1:
         bad += fail(f"{path}: {figures} figures but plotly.js emitted {libraries} times (expected once)")
     print(f"check-notebooks: {path}: {'ok' if not bad else 'FAILED'} ({figures} figures)", file=sys.stderr)

@@ -299,13 +299,24 @@ public final class Manifest {
         AtomicFiles.writeString(target, serialize(h));
     }
 
+    /**
+     * A clip's path relative to this manifest's audio root: as recorded, or — for a clip drawn from another
+     * manifest (e.g. a calibration set mixing two corpora) — rebased so that the written file still finds it.
+     */
+    private String pathFromRoot(Clip c) {
+        Path absRoot = root.toAbsolutePath().normalize();
+        Path clipRoot = c.root() == null ? absRoot : c.root().toAbsolutePath().normalize();
+        if (clipRoot.equals(absRoot)) return c.path();
+        return absRoot.relativize(clipRoot.resolve(c.path()).normalize()).toString().replace('\\', '/');
+    }
+
     private String serialize(Map<String, Object> h) {
         StringBuilder sb = new StringBuilder();
         sb.append(GSON.toJson(Map.of("manifest", h))).append('\n');
         for (Clip c : clips) {
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("id", c.id());
-            row.put("path", c.path());
+            row.put("path", pathFromRoot(c));
             row.put("duration", c.duration());
             row.put("sample_rate", c.sampleRate());
             row.put("labels", c.labels());

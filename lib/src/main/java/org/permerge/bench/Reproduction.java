@@ -6,12 +6,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import org.permerge.Version;
 import org.permerge.audio.Manifest;
 import org.permerge.audio.corpus.Corpora;
@@ -20,8 +18,6 @@ import org.permerge.checkpoint.EncoderCheckpoint;
 import org.permerge.checkpoint.Preprocessor;
 import org.permerge.checkpoint.StateDict;
 import org.permerge.correlate.AlignmentStatistics;
-import org.permerge.extract.PairedExtraction;
-import org.permerge.extract.PairedTapConsumer;
 import org.permerge.merge.Alignment;
 import org.permerge.merge.Interpolation;
 import org.permerge.merge.Lambda;
@@ -89,45 +85,25 @@ public final class Reproduction {
         prov.put("threads", config.threads());
 
         Instant t = Instant.now();
-        EncoderCheckpoint a = load(config.modelA(), project, null);
-        EncoderCheckpoint b = load(config.modelB(), project, a);
+        StudyInputs inputs = StudyInputs.prepare(config, project);
+        EncoderCheckpoint a = inputs.modelA();
+        EncoderCheckpoint b = inputs.modelB();
         prov.put("model_a", describe(config.modelA(), a));
         prov.put("model_b", describe(config.modelB(), b));
-
-        Manifest speech = corpus(config.speech(), "speech", project);
-        Manifest music = corpus(config.music(), "music", project);
+        Manifest speech = inputs.speech();
+        Manifest music = inputs.music();
         prov.put("corpora", Map.of("speech", Map.of("manifest_sha256", speech.checksum(), "clips", speech.size()),
                 "music", Map.of("manifest_sha256", music.checksum(), "clips", music.size())));
         seconds.put("models_and_corpora", since(t));
 
-        // Calibration: clips of both domains shuffled together, as the paper does.
+        // Calibration: clips of both domains shuffled together, as the paper does (statistics cached by content).
         t = Instant.now();
-        List<Manifest.Clip> calibration = new ArrayList<>();
-        calibration.addAll(take(speech.split("calibration").clips(), config.calibrationClipsPerDomain(), config.seed()));
-        calibration.addAll(take(music.split("calibration").clips(), config.calibrationClipsPerDomain(), config.seed() + 1));
-        Collections.shuffle(calibration, new Random(config.seed()));
-        AlignmentStatistics stats = AlignmentStatistics.builder().setConfigA(a.config()).setConfigB(b.config())
-                .optProvenance("calibration", calibration.size() + " clips (" + config.calibrationClipsPerDomain() + " per domain)")
-                .optProvenance("speech_manifest_sha256", speech.checksum()).optProvenance("music_manifest_sha256", music.checksum())
-                .optProvenance("seed", Long.toString(config.seed())).build();
-        Manifest calibrationSet = Manifest.of(new LinkedHashMap<>(Map.of("generator", "permerge reproduce: calibration draw",
-                "seed", config.seed())), calibration, project);
-        try (HubertEncoder ea = HubertEncoder.create(a.config(), a.weights());
-             HubertEncoder eb = HubertEncoder.create(b.config(), b.weights())) {
-            PairedExtraction.builder().setModelA(ea, a.preprocessor()).setModelB(eb, b.preprocessor()).optResample(true).build()
-                    .run(calibrationSet, new PairedTapConsumer() {
-                        @Override
-                        public void accept(String tap, ai.djl.ndarray.NDArray fa, ai.djl.ndarray.NDArray fb) {
-                            stats.accept(tap, fa, fb);
-                        }
-
-                        @Override
-                        public boolean wants(String tap) {
-                            return stats.wants(tap);
-                        }
-                    });
-        }
+        List<Manifest.Clip> calibration = inputs.calibration().clips();
+        AlignmentStatistics stats = inputs.statistics();
         stats.save(out.resolve("calibration-statistics.safetensors"));
+        // the draw as a manifest: `permerge stats|merge --calibration <out>/calibration.jsonl` re-runs any step by hand
+        inputs.writeCalibration(out.resolve("calibration.jsonl"));
+        prov.put("calibration_manifest_sha256", inputs.calibration().checksum());
         prov.put("calibration_clips", calibration.size());
         prov.put("calibration_frames", stats.framesPerSpace());
         seconds.put("calibration", since(t));
@@ -276,7 +252,7 @@ public final class Reproduction {
         });
     }
 
-    private static EncoderCheckpoint load(StudyConfig.ModelSource src, Path project, EncoderCheckpoint reference) {
+    static EncoderCheckpoint load(StudyConfig.ModelSource src, Path project) {
         Path p = resolve(project, src.path());
         if (!Files.exists(p)) {
             throw new IllegalArgumentException("model " + src.label() + ": no checkpoint at " + p
@@ -297,7 +273,20 @@ public final class Reproduction {
         if (path.startsWith("../shared/") && !Files.exists(direct)) {
             return org.permerge.notebook.Project.shared().resolve(path.substring("../shared/".length())).normalize();
         }
+        if (!Files.exists(direct) && !Path.of(path).isAbsolute()) {
+            // e.g. the committed mini checkpoints, for a study run in another folder (tests use a temporary project)
+            Path checkout = checkoutRoot();
+            if (checkout != null && Files.exists(checkout.resolve(path))) return checkout.resolve(path).normalize();
+        }
         return direct;
+    }
+
+    private static Path checkoutRoot() {
+        try {
+            return org.permerge.notebook.Project.root();
+        } catch (IllegalStateException e) {
+            return null;
+        }
     }
 
     private static Map<String, Object> describe(StudyConfig.ModelSource src, EncoderCheckpoint c) {
@@ -362,13 +351,6 @@ public final class Reproduction {
         } catch (RuntimeException e) {
             return false;
         }
-    }
-
-    private static List<Manifest.Clip> take(List<Manifest.Clip> clips, int n, long seed) {
-        if (clips.isEmpty()) throw new IllegalArgumentException("the corpus has no calibration clips (split 'calibration')");
-        List<Manifest.Clip> copy = new ArrayList<>(clips);
-        Collections.shuffle(copy, new Random(seed));
-        return copy.subList(0, Math.min(n, copy.size()));
     }
 
     private static List<float[]> prepared(List<Manifest.Clip> clips, Preprocessor pre, org.permerge.model.EncoderConfig config) {

@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 CorpusCommand.class,
+                CalibrationCommand.class,
                 InspectCommand.class,
                 ForwardCommand.class,
                 EncoderBenchCommand.class,

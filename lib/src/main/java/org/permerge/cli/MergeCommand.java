@@ -65,6 +65,10 @@ public final class MergeCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "output folder")
     Path out;
 
+    @Option(names = "--table-ii", description = "also write the per-space diagnostics printed below (the paper's Table II: units moved, "
+            + "mean correlation identity vs matched) to this CSV file")
+    Path tableIi;
+
     @Override
     public Integer call() {
         MergeRecipe r = MergeRecipe.parse(recipe);
@@ -91,6 +95,11 @@ public final class MergeCommand implements Callable<Integer> {
         result.save(out);
         Table t = result.diagnostics();
         System.out.println(t.printAll());
+        if (tableIi != null) {
+            java.io.StringWriter csv = new java.io.StringWriter();
+            t.write().csv(csv);
+            org.permerge.checkpoint.AtomicFiles.writeString(tableIi, csv.toString());
+        }
         System.out.println("merged (" + r + ", lambda " + l + ", REPAIR " + mode.label() + ") -> " + out);
         return 0;
     }

@@ -87,6 +87,25 @@ class ManifestTest {
     }
 
     @Test
+    void aDrawFromTwoCorporaIsWrittenWithRebasedPaths() {
+        // both corpora use the same relative clip paths; a mixed draw must still find each clip's own file
+        Manifest speech = build(tmp.resolve("cache/speech"));
+        Manifest music = build(tmp.resolve("cache/music"));
+        List<Manifest.Clip> mixed = List.of(speech.clips().get(0), music.clips().get(1), music.clips().get(2));
+        Manifest draw = Manifest.of(Map.of("generator", "draw"), mixed, tmp.resolve("project"));
+        Path file = tmp.resolve("project/results/run/calibration.jsonl");
+        draw.write(file);
+        Manifest r = Manifest.read(file);
+        r.verify();
+        for (int i = 0; i < mixed.size(); i++) {
+            assertEquals(mixed.get(i).file().toAbsolutePath().normalize(), r.clips().get(i).file().toAbsolutePath().normalize());
+            assertEquals(mixed.get(i).sha256(), r.clips().get(i).sha256());
+        }
+        assertEquals("../cache/speech/clips/a.wav", r.clips().get(0).path());
+        assertNotEquals(speech.checksum(), r.checksum());
+    }
+
+    @Test
     void copyElsewhereRecordsTheAudioRootAndStillFindsTheAudio() {
         Path audio = tmp.resolve("cache/corpus");
         Manifest m = build(audio);

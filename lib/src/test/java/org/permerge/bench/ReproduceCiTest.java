@@ -25,12 +25,12 @@ class ReproduceCiTest {
         List<String> rows = r.table().models();
         assertTrue(rows.containsAll(List.of(Reproduction.FBANK, "A (speech)", "B (music)", "identity λ=0.9", "cnn+ff+attn λ=0.9",
                 "identity λ=1", "identity λ=0", "cnn+ff+attn λ=1", "cnn+ff+attn λ=0")), rows.toString());
-        for (String f : List.of(ResultsWriter.TABLE_CSV, ResultsWriter.TABLE_MD, ResultsWriter.SIGNIFICANCE_MD,
+        for (String f : List.of("calibration.jsonl", ResultsWriter.TABLE_CSV, ResultsWriter.TABLE_MD, ResultsWriter.SIGNIFICANCE_MD,
                 ResultsWriter.TABLE_II_MD, ResultsWriter.PLOTS_HTML, ResultsWriter.PROVENANCE_JSON)) {
             assertTrue(Files.size(r.out().resolve(f)) > 0, f);
         }
-        // every cnn, ffn and attn space of the tiny encoder (7 conv + 2 ffn + 2 attn) is in the Table II analogue
-        assertEquals(11, r.diagnostics().stream().filter(d -> d.recipe().equals("cnn+ff+attn")).count());
+        // every cnn, ffn and attn space of the mini encoders (7 conv + 4 ffn + 4 attn) is in the Table II analogue
+        assertEquals(15, r.diagnostics().stream().filter(d -> d.recipe().equals("cnn+ff+attn")).count());
         String prov = Files.readString(r.out().resolve(ResultsWriter.PROVENANCE_JSON));
         assertTrue(prov.contains("weights_sha256") && prov.contains("manifest_sha256") && prov.contains("\"seed\""), prov);
 
