@@ -72,11 +72,14 @@ public final class ProbeEvidence {
         md.append("Corpus manifest sha256: ").append(corpus.checksum()).append("\n\n");
         md.append("| task | test clips | encoder | log-mel | encoder − log-mel |\n|---|---|---|---|---|\n");
         int wins = 0;
+        int significant = 0;
         for (Row r : rows) {
+            if (r.difference().lower() > 0) significant++;
             md.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s |%n", r.task(), r.testClips(), ci(r.encoder()), ci(r.logMel()), ci(r.difference())));
             if (r.encoderWins()) wins++;
         }
-        md.append(String.format(Locale.ROOT, "%nThe encoder's point estimate beats log-mel on %d of %d tasks.%n", wins, rows.size()));
+        md.append(String.format(Locale.ROOT, "%nThe encoder's point estimate beats log-mel on %d of %d tasks; on %d of them the 95 %% "
+                + "interval of the paired difference lies above zero.%n", wins, rows.size(), significant));
         AtomicFiles.writeString(checkpoint.resolve("probe-evidence.md"), md.toString());
         return rows;
     }
