@@ -61,6 +61,10 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--max-minutes", description = "stop training after this many minutes even if steps remain (default: no limit)")
     Double maxMinutes;
 
+    @Option(names = "--codebook-weight", split = ",", paramLabel = "NAME=W",
+            description = "weight of a target codebook's loss (default 1 each), e.g. chroma=3 for the music encoder's pitch-class codebook")
+    Map<String, Double> codebookWeights = new LinkedHashMap<>();
+
     @Option(names = "--init-from", description = "continue from this checkpoint folder (same mini architecture) instead of a fresh initialisation")
     Path initFrom;
 
@@ -119,7 +123,7 @@ public final class PretrainCommand implements Callable<Integer> {
             prov.put("pretrain.init_from", initFrom.toString());
             prov.put("pretrain.init_from_sha256", Manifest.sha256(initFrom.resolve("model.safetensors")));
         }
-        Pretraining.run(MiniArchitecture.config(), initial, clips, MiniRecipes.codebooks(d), settings, out.toAbsolutePath(), prov, System.err, true,
+        Pretraining.run(MiniArchitecture.config(), initial, clips, weighted(MiniRecipes.codebooks(d)), settings, out.toAbsolutePath(), prov, System.err, true,
                 maxMinutes != null ? maxMinutes * 60 : Double.POSITIVE_INFINITY);
         return 0;
     }
@@ -134,5 +138,20 @@ public final class PretrainCommand implements Callable<Integer> {
         if (maxMinutes != null) a.addAll(List.of("--max-minutes", maxMinutes.toString()));
         if (initFrom != null) a.addAll(List.of("--init-from", initFrom.toString()));
         return a;
+    }
+
+    private List<org.permerge.pretrain.TargetCodebook> weighted(List<org.permerge.pretrain.TargetCodebook> books) {
+        List<org.permerge.pretrain.TargetCodebook> out = new ArrayList<>();
+        for (org.permerge.pretrain.TargetCodebook b : books) {
+            Double w = codebookWeights.get(b.name());
+            out.add(w == null ? b : b.withWeight(w));
+        }
+        for (String name : codebookWeights.keySet()) {
+            if (books.stream().noneMatch(b -> b.name().equals(name))) {
+                throw new IllegalArgumentException("--codebook-weight: no codebook '" + name + "' for " + domain + " (has "
+                        + books.stream().map(org.permerge.pretrain.TargetCodebook::name).toList() + ")");
+            }
+        }
+        return out;
     }
 }

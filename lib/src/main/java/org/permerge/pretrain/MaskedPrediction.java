@@ -143,18 +143,23 @@ public final class MaskedPrediction {
                         NDArray weight = maskNd.toType(DataType.FLOAT32, false);
                         NDArray loss;
                         float correctSum = 0;
+                        double plainLoss = 0;
                         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                             NDArray h = encoder.lastHiddenState(scope, input, maskNd);
                             loss = null;
                             for (int k = 0; k < heads.size(); k++) {
                                 NDArray tgt = scope.create(flatten(labels[k]), new Shape(b, frames));
                                 NDList out = heads.get(k).loss(h, tgt, weight);
-                                loss = loss == null ? out.get(0) : loss.add(out.get(0));
+                                double w = targets.get(k).codebook().weight();
+                                NDArray term = w == 1.0 ? out.get(0) : out.get(0).mul(w);
+                                loss = loss == null ? term : loss.add(term);
+                                plainLoss += out.get(0).getFloat();
                                 correctSum += out.get(1).getFloat();
                             }
                             gc.backward(loss);
                         }
-                        lossValue = loss.getFloat();
+                        // the curve reports the unweighted sum (comparable across weightings); the weighted one is optimised
+                        lossValue = plainLoss;
                         if (!Double.isFinite(lossValue)) {
                             throw new IllegalStateException("pretrain: loss is " + lossValue + " at step " + step);
                         }

@@ -107,7 +107,8 @@ public final class Pretraining {
             prov.put("pretrain.head_dim", Integer.toString(settings.headDim()));
             for (int k = 0; k < codebooks.size(); k++) {
                 TargetCodebook b = codebooks.get(k);
-                prov.put("pretrain.targets." + b.name(), b.recipe() + "; " + summaries.get(k));
+                prov.put("pretrain.targets." + b.name(), b.recipe() + "; " + summaries.get(k)
+                        + (b.weight() == 1.0 ? "" : String.format(Locale.ROOT, "; loss weight %.3g", b.weight())));
             }
             prov.put("pretrain.clips", Integer.toString(clips.size()));
             prov.put("pretrain.parameters", Long.toString(params));

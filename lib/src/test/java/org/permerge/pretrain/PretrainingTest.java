@@ -109,6 +109,33 @@ class PretrainingTest {
     }
 
     @Test
+    void aCodebookLossWeightScalesTheGradientNotTheReportedLoss() {
+        EncoderConfig tiny = MiniArchitecture.config(8, 16, 1, 2, 32, 4, 2);
+        List<float[]> clips = toneClips(4, 6400, 3);
+        int[] frames = new int[clips.size()];
+        Arrays.fill(frames, tiny.framesFor(6400));
+        TargetCodebook plain = new TargetCodebook("toy", PretrainingTest::energyAndCrossings, 3, "toy");
+        FrameTargets t1 = FrameTargets.fit(plain, clips, 16000, frames, 1000, 1);
+        FrameTargets t3 = FrameTargets.fit(plain.withWeight(3), clips, 16000, frames, 1000, 1);
+        // one step, no warmup: the first step's gradient norm (reported before clipping) and loss, from the same weights and batch
+        PretrainSettings s = new PretrainSettings(1, 2, 6400, 1e-3, 0, new SpanMask(0.5, 3, 1), 8, 1000, 1);
+        LossCurve.Point a;
+        LossCurve.Point b;
+        try (HubertTrainable enc = HubertTrainable.initialise(tiny, 1)) {
+            a = new MaskedPrediction(enc, clips, List.of(t1), s, x -> x).optLog(new PrintStream(new ByteArrayOutputStream()), false)
+                    .train().points().get(0);
+        }
+        try (HubertTrainable enc = HubertTrainable.initialise(tiny, 1)) {
+            b = new MaskedPrediction(enc, clips, List.of(t3), s, x -> x).optLog(new PrintStream(new ByteArrayOutputStream()), false)
+                    .train().points().get(0);
+        }
+        assertEquals(a.loss(), b.loss(), 1e-5, "the curve reports the unweighted loss");
+        assertEquals(3 * a.gradNorm(), b.gradNorm(), 1e-3 * a.gradNorm(), "weight 3 triples the gradient");
+        assertThrows(IllegalArgumentException.class, () -> plain.withWeight(0));
+        assertThrows(IllegalArgumentException.class, () -> plain.withWeight(Double.NaN));
+    }
+
+    @Test
     void refusesClipsWithoutLabelsForEveryFrame() {
         EncoderConfig tiny = MiniArchitecture.config(8, 16, 1, 2, 32, 4, 2);
         List<float[]> clips = toneClips(2, 6400, 2);
