@@ -127,8 +127,9 @@ def notebook_tables(nb):
 
 
 def as_number(text):
+    """number() for a table cell: None when the cell is not a number; thousands separators allowed."""
     try:
-        return float(text.replace("\u2212", "-").replace(",", ""))
+        return number(text.replace(",", ""))
     except ValueError:
         return None
 

@@ -1,6 +1,5 @@
 package org.permerge.bench;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,8 +11,6 @@ import java.util.Locale;
 import java.util.Map;
 import org.permerge.Version;
 import org.permerge.audio.Manifest;
-import org.permerge.audio.corpus.Corpora;
-import org.permerge.audio.corpus.CorpusOptions;
 import org.permerge.checkpoint.EncoderCheckpoint;
 import org.permerge.checkpoint.Preprocessor;
 import org.permerge.checkpoint.StateDict;
@@ -25,7 +22,6 @@ import org.permerge.merge.MergeRecipe;
 import org.permerge.merge.Repair;
 import org.permerge.model.HubertEncoder;
 import org.permerge.permute.PermutationSpec;
-import org.permerge.permute.RandomWeights;
 
 /**
  * The whole study in one call ({@code ./permerge reproduce}): corpora → calibration statistics of A and B →
@@ -127,7 +123,7 @@ public final class Reproduction {
         List<ProbeTask> tasks = new ArrayList<>();
         List<String> taskManifests = new ArrayList<>(List.of(speech.checksum(), music.checksum()));
         for (StudyConfig.TaskEntry e : config.tasks()) {
-            Manifest source = e.manifest() != null ? Manifest.read(resolve(project, e.manifest()))
+            Manifest source = e.manifest() != null ? Manifest.read(StudyInputs.resolve(project, e.manifest()))
                     : e.domain() == Domain.SPEECH ? speech : music;
             if (e.manifest() != null) taskManifests.add(source.checksum());
             tasks.add(ProbeTask.of(e.spec(), source, config.maxClipsPerSplit(), config.seed()));
@@ -169,14 +165,16 @@ public final class Reproduction {
         }
         PermutationSpec spec = PermutationSpec.hubert(a.config());
         Map<String, Object> repairs = new LinkedHashMap<>();
+        boolean measured = config.repairModes().stream().filter(m -> !m.equals("none")).findFirst().orElse("closed").equals("measured");
+        // measured REPAIR runs every repaired merge over the calibration clips: load them once, not per merge
+        List<float[]> repairAudio = measured ? prepared(calibration, a.preprocessor(), a.config()) : null;
         for (SweepPoint p : todo) {
             Alignment al = alignments.get(p.recipe());
             Lambda lambda = Lambda.global(p.lambda());
             StateDict merged = Interpolation.interpolate(spec, a.weights(), b.weights(), al.permutations(), lambda);
             if (p.repair()) {
-                String mode = config.repairModes().stream().filter(m -> !m.equals("none")).findFirst().orElse("closed");
-                List<Repair.SpaceRepair> rep = mode.equals("measured")
-                        ? Repair.measured(merged, stats, al.permutations(), lambda, prepared(calibration, a.preprocessor(), a.config()), config.batchSize())
+                List<Repair.SpaceRepair> rep = measured
+                        ? Repair.measured(merged, stats, al.permutations(), lambda, repairAudio, config.batchSize())
                         : Repair.closedForm(merged, stats, al.permutations(), lambda);
                 repairs.put(p.model(), rep.stream().map(x -> x.space() + (x.applied() ? " applied" : " n/a: " + x.note())).toList());
             }
@@ -252,43 +250,6 @@ public final class Reproduction {
         });
     }
 
-    static EncoderCheckpoint load(StudyConfig.ModelSource src, Path project) {
-        Path p = resolve(project, src.path());
-        if (!Files.exists(p)) {
-            throw new IllegalArgumentException("model " + src.label() + ": no checkpoint at " + p
-                    + " (the preset's path is relative to the project folder " + project + ")");
-        }
-        EncoderCheckpoint c = EncoderCheckpoint.load(p);
-        if (src.randomSeed() == null) return c;
-        // A stand-in second model: the same architecture with seeded random weights.
-        return EncoderCheckpoint.of(c.config(), RandomWeights.create(c.config(), src.randomSeed()), c.preprocessor());
-    }
-
-    /**
-     * A path of the config: relative to the project, except that {@code ../shared/...} means the shared fixtures
-     * folder wherever {@link org.permerge.notebook.Project#shared()} finds it (a worktree sits deeper than ../).
-     */
-    static Path resolve(Path project, String path) {
-        Path direct = project.resolve(path).normalize();
-        if (path.startsWith("../shared/") && !Files.exists(direct)) {
-            return org.permerge.notebook.Project.shared().resolve(path.substring("../shared/".length())).normalize();
-        }
-        if (!Files.exists(direct) && !Path.of(path).isAbsolute()) {
-            // e.g. the committed mini checkpoints, for a study run in another folder (tests use a temporary project)
-            Path checkout = checkoutRoot();
-            if (checkout != null && Files.exists(checkout.resolve(path))) return checkout.resolve(path).normalize();
-        }
-        return direct;
-    }
-
-    private static Path checkoutRoot() {
-        try {
-            return org.permerge.notebook.Project.root();
-        } catch (IllegalStateException e) {
-            return null;
-        }
-    }
-
     private static Map<String, Object> describe(StudyConfig.ModelSource src, EncoderCheckpoint c) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("path", src.path());
@@ -300,65 +261,9 @@ public final class Reproduction {
         return m;
     }
 
-    /**
-     * A corpus: a recorded manifest whose audio is present and matches its checksums; or, when the audio is
-     * missing, the mini world's generator run with the recorded seed and sizes into the manifest's audio root
-     * (a fresh clone); or, without a manifest, a generated corpus cached under {@code .cache/corpora}.
-     */
-    static Manifest corpus(StudyConfig.CorpusSource src, String domain, Path project) {
-        Path dir;
-        Manifest recorded = null;
-        if (src.manifest() != null) {
-            recorded = Manifest.read(resolve(project, src.manifest()));
-            if (verified(recorded)) return recorded;
-            dir = recorded.audioRoot();
-        } else {
-            dir = project.resolve(".cache").resolve("corpora")
-                    .resolve(domain + "-seed" + src.seed() + "-clips" + src.clips() + "-cal" + src.calibrationClips());
-            Path manifest = dir.resolve("manifest.jsonl");
-            if (Files.isRegularFile(manifest)) {
-                Manifest m = Manifest.read(manifest);
-                if (verified(m)) return m;
-            }
-        }
-        System.err.println("permerge: generating the " + domain + " corpus into " + dir);
-        // A recorded manifest is regenerated exactly as it was made: its own seed and sizes win over the preset's.
-        long seed = recorded != null ? headerInt(recorded, "seed", src.seed()) : src.seed();
-        int clips = recorded != null ? (int) headerInt(recorded, "clips", src.clips()) : src.clips();
-        int calibration = recorded != null ? (int) headerInt(recorded, "calibration_clips", src.calibrationClips())
-                : src.calibrationClips();
-        CorpusOptions opts = new CorpusOptions(dir, seed, clips, calibration,
-                Math.max(1, Runtime.getRuntime().availableProcessors()));
-        Manifest generated = Corpora.build(Corpora.Domain.parse(domain), opts, n -> { });
-        if (recorded != null) {
-            if (verified(recorded)) return recorded;
-            // Other tool versions render other bytes: the study still runs, on the corpus made here.
-            System.err.println("permerge: the regenerated " + domain + " audio differs from " + src.manifest()
-                    + " (other espeak-ng/fluidsynth versions?); using the corpus generated here");
-        }
-        return generated;
-    }
-
-    private static long headerInt(Manifest m, String key, long fallback) {
-        Object v = m.header().get(key);
-        return v instanceof Number n ? n.longValue() : fallback;
-    }
-
-    private static boolean verified(Manifest m) {
-        try {
-            m.verify();
-            return true;
-        } catch (RuntimeException e) {
-            return false;
-        }
-    }
-
     private static List<float[]> prepared(List<Manifest.Clip> clips, Preprocessor pre, org.permerge.model.EncoderConfig config) {
-        // The conv stack's receptive field (what HubertEncoder.minSamples computes), without building an encoder.
-        int min = 1;
-        for (int j = config.numConvLayers() - 1; j >= 0; j--) min = (min - 1) * config.convStride()[j] + config.convKernel()[j];
         List<float[]> out = new ArrayList<>();
-        for (Manifest.Clip c : clips) out.add(ProbeFeatures.prepare(c, pre, min));
+        for (Manifest.Clip c : clips) out.add(ProbeFeatures.prepare(c, pre, config.receptiveField()));
         return out;
     }
 

@@ -9,10 +9,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.permerge.audio.Manifest;
+import org.permerge.audio.corpus.Corpora;
+import org.permerge.audio.corpus.CorpusOptions;
 import org.permerge.checkpoint.EncoderCheckpoint;
 import org.permerge.correlate.AlignmentStatistics;
 import org.permerge.extract.PairedExtraction;
 import org.permerge.model.HubertEncoder;
+import org.permerge.permute.RandomWeights;
 
 /**
  * What a study starts from, step by step as the notebooks walk through it: models A and B, the speech and music
@@ -42,10 +45,10 @@ public final class StudyInputs {
 
     /** Loads both models, builds or verifies both corpora and draws the calibration set; paths are relative to {@code project}. */
     public static StudyInputs prepare(StudyConfig config, Path project) {
-        EncoderCheckpoint a = Reproduction.load(config.modelA(), project);
-        EncoderCheckpoint b = Reproduction.load(config.modelB(), project);
-        Manifest speech = Reproduction.corpus(config.speech(), "speech", project);
-        Manifest music = Reproduction.corpus(config.music(), "music", project);
+        EncoderCheckpoint a = load(config.modelA(), project);
+        EncoderCheckpoint b = load(config.modelB(), project);
+        Manifest speech = corpus(config.speech(), "speech", project);
+        Manifest music = corpus(config.music(), "music", project);
         List<Manifest.Clip> clips = new ArrayList<>();
         clips.addAll(take(speech.split("calibration").clips(), config.calibrationClipsPerDomain(), config.seed(), "speech"));
         clips.addAll(take(music.split("calibration").clips(), config.calibrationClipsPerDomain(), config.seed() + 1, "music"));
@@ -78,7 +81,15 @@ public final class StudyInputs {
     }
 
     private java.util.Optional<Path> folder(StudyConfig.ModelSource src) {
-        return src.randomSeed() != null ? java.util.Optional.empty() : java.util.Optional.of(Reproduction.resolve(project, src.path()));
+        return src.randomSeed() != null ? java.util.Optional.empty() : java.util.Optional.of(resolve(project, src.path()));
+    }
+
+    /** A Markdown summary for a notebook: the study, both models (label, path, architecture) and the calibration draw. */
+    public String summary() {
+        return "**study** `" + config.name() + "`  \n**A** " + config.modelA().label() + " `" + config.modelA().path() + "`: " + a.config()
+                + "  \n**B** " + config.modelB().label() + " `" + config.modelB().path() + "`: " + b.config()
+                + "  \n**calibration** " + calibration.size() + " clips (" + config.calibrationClipsPerDomain()
+                + " per domain, speech and music shuffled together)";
     }
 
     /** Model A (the reference, kept unpermuted: speech in the study). */
@@ -155,6 +166,96 @@ public final class StudyInputs {
         }
         stats.save(file);
         return stats;
+    }
+
+    static EncoderCheckpoint load(StudyConfig.ModelSource src, Path project) {
+        Path p = resolve(project, src.path());
+        if (!Files.exists(p)) {
+            throw new IllegalArgumentException("model " + src.label() + ": no checkpoint at " + p
+                    + " (the preset's path is relative to the project folder " + project + ")");
+        }
+        EncoderCheckpoint c = EncoderCheckpoint.load(p);
+        if (src.randomSeed() == null) return c;
+        // A stand-in second model: the same architecture with seeded random weights.
+        return EncoderCheckpoint.of(c.config(), RandomWeights.create(c.config(), src.randomSeed()), c.preprocessor());
+    }
+
+    /**
+     * A path of the config: relative to the project, except that {@code ../shared/...} means the shared fixtures
+     * folder wherever {@link org.permerge.notebook.Project#shared()} finds it (a worktree sits deeper than ../).
+     */
+    static Path resolve(Path project, String path) {
+        Path direct = project.resolve(path).normalize();
+        if (path.startsWith("../shared/") && !Files.exists(direct)) {
+            return org.permerge.notebook.Project.shared().resolve(path.substring("../shared/".length())).normalize();
+        }
+        if (!Files.exists(direct) && !Path.of(path).isAbsolute()) {
+            // e.g. the committed mini checkpoints, for a study run in another folder (tests use a temporary project)
+            Path checkout = checkoutRoot();
+            if (checkout != null && Files.exists(checkout.resolve(path))) return checkout.resolve(path).normalize();
+        }
+        return direct;
+    }
+
+    private static Path checkoutRoot() {
+        try {
+            return org.permerge.notebook.Project.root();
+        } catch (IllegalStateException e) {
+            return null;
+        }
+    }
+
+    /**
+     * A corpus: a recorded manifest whose audio is present and matches its checksums; or, when the audio is
+     * missing, the mini world's generator run with the recorded seed and sizes into the manifest's audio root
+     * (a fresh clone); or, without a manifest, a generated corpus cached under {@code .cache/corpora}.
+     */
+    static Manifest corpus(StudyConfig.CorpusSource src, String domain, Path project) {
+        Path dir;
+        Manifest recorded = null;
+        if (src.manifest() != null) {
+            recorded = Manifest.read(resolve(project, src.manifest()));
+            if (verified(recorded)) return recorded;
+            dir = recorded.audioRoot();
+        } else {
+            dir = project.resolve(".cache").resolve("corpora")
+                    .resolve(domain + "-seed" + src.seed() + "-clips" + src.clips() + "-cal" + src.calibrationClips());
+            Path manifest = dir.resolve("manifest.jsonl");
+            if (Files.isRegularFile(manifest)) {
+                Manifest m = Manifest.read(manifest);
+                if (verified(m)) return m;
+            }
+        }
+        System.err.println("permerge: generating the " + domain + " corpus into " + dir);
+        // A recorded manifest is regenerated exactly as it was made: its own seed and sizes win over the preset's.
+        long seed = recorded != null ? headerInt(recorded, "seed", src.seed()) : src.seed();
+        int clips = recorded != null ? (int) headerInt(recorded, "clips", src.clips()) : src.clips();
+        int calibration = recorded != null ? (int) headerInt(recorded, "calibration_clips", src.calibrationClips())
+                : src.calibrationClips();
+        CorpusOptions opts = new CorpusOptions(dir, seed, clips, calibration,
+                Math.max(1, Runtime.getRuntime().availableProcessors()));
+        Manifest generated = Corpora.build(Corpora.Domain.parse(domain), opts, n -> { });
+        if (recorded != null) {
+            if (verified(recorded)) return recorded;
+            // Other tool versions render other bytes: the study still runs, on the corpus made here.
+            System.err.println("permerge: the regenerated " + domain + " audio differs from " + src.manifest()
+                    + " (other espeak-ng/fluidsynth versions?); using the corpus generated here");
+        }
+        return generated;
+    }
+
+    private static long headerInt(Manifest m, String key, long fallback) {
+        Object v = m.header().get(key);
+        return v instanceof Number n ? n.longValue() : fallback;
+    }
+
+    private static boolean verified(Manifest m) {
+        try {
+            m.verify();
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     private static List<Manifest.Clip> take(List<Manifest.Clip> clips, int n, long seed, String domain) {

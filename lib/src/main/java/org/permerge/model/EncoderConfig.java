@@ -83,6 +83,13 @@ public record EncoderConfig(
         return s;
     }
 
+    /** The receptive field of one output frame, in samples: the shortest clip that yields a frame (400 for HuBERT). */
+    public int receptiveField() {
+        int r = 1;
+        for (int j = convKernel.length - 1; j >= 0; j--) r = (r - 1) * convStride[j] + convKernel[j];
+        return r;
+    }
+
     /** Frames the feature extractor produces for a clip of n samples (0 when too short). */
     public int framesFor(long samples) {
         long t = samples;

@@ -282,9 +282,7 @@ public final class HubertEncoder implements AutoCloseable {
 
     /** The receptive field of one output frame, in samples. */
     public int minSamples() {
-        int r = 1;
-        for (int j = config.numConvLayers() - 1; j >= 0; j--) r = (r - 1) * config.convStride()[j] + config.convKernel()[j];
-        return r;
+        return config.receptiveField();
     }
 
     /** Conv block j: conv, norm (LayerNorm every block, or GroupNorm in block 0), GELU. */

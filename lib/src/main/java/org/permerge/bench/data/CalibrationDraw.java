@@ -125,8 +125,7 @@ public final class CalibrationDraw {
     static List<Path> matching(Path source, String glob) {
         PathMatcher m = FileSystems.getDefault().getPathMatcher("glob:" + glob);
         try (Stream<Path> s = Files.walk(source)) {
-            List<Path> out = new ArrayList<>(s.filter(Files::isRegularFile).filter(p -> m.matches(source.relativize(p))).sorted().toList());
-            return out;
+            return new ArrayList<>(s.filter(Files::isRegularFile).filter(p -> m.matches(source.relativize(p))).sorted().toList());
         } catch (IOException e) {
             throw new UncheckedIOException("calibration: cannot list " + source, e);
         }
