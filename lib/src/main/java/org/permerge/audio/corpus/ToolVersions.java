@@ -20,10 +20,15 @@ final class ToolVersions {
         return ExternalTool.FLUIDSYNTH.version("--version");
     }
 
-    /** The installed Debian package version, or a note saying why it is unknown. */
+    /**
+     * The installed Debian package version, or a note saying why it is unknown. Only stdout is read: dpkg-query
+     * prints warnings on stderr while another apt/dpkg run holds its database, and a warning must not change
+     * the manifest (its checksum is compared across runs).
+     */
     static String debianPackage(String name) {
         try {
-            Process p = new ProcessBuilder("dpkg-query", "-W", "-f=${Version}", name).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder("dpkg-query", "-W", "-f=${Version}", name)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
             return p.waitFor() == 0 ? out : "not installed as a Debian package";
         } catch (IOException e) {
