@@ -44,8 +44,17 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "2e-3", description = "peak learning rate (default: ${DEFAULT-VALUE})")
     double lr;
 
-    @Option(names = "--seed", description = "seed (default: 1234 for speech, 5678 for music)")
+    @Option(names = "--seed", description = "seed of the data side: k-means, crops, order, masks (default: 1234 for speech, 5678 for music)")
     Long seed;
+
+    @Option(names = "--init-seed", description = "seed of the initial weights (default: --seed). Give two encoders the same init seed "
+            + "to start them from identical step-0 weights, as HuBERT Base and MERT are (fairseq's common.seed 1337)")
+    Long initSeed;
+
+    @Option(names = "--feature-grad-mult", defaultValue = "0.1",
+            description = "factor on the CNN feature encoder's gradient, HuBERT's feature_grad_mult (default: ${DEFAULT-VALUE}, as "
+                    + "HuBERT Base's recipe; the round-3 mini encoders were trained with 1)")
+    double featureGradMult;
 
     @Option(names = "--splits", split = ",", defaultValue = "train,dev",
             description = "train on clips whose split is one of these in every task (default: ${DEFAULT-VALUE}; test clips are never used)")
@@ -104,7 +113,11 @@ public final class PretrainCommand implements Callable<Integer> {
             clips.add(a.sampleRate() == Pretraining.SAMPLE_RATE ? mono : Resampler.resample(mono, a.sampleRate(), Pretraining.SAMPLE_RATE));
         }
         long s = seed != null ? seed : d.defaultSeed;
-        PretrainSettings settings = PretrainSettings.mini(steps, s).withBatch(batch).withLearningRate(lr);
+        if (initSeed != null && initFrom != null) {
+            throw new IllegalArgumentException("--init-seed and --init-from both choose the initial weights: give one");
+        }
+        PretrainSettings settings = PretrainSettings.mini(steps, s).withBatch(batch).withLearningRate(lr)
+                .withInitSeed(initSeed != null ? initSeed : s).withFeatureGradMult(featureGradMult);
         Map<String, String> prov = new LinkedHashMap<>();
         prov.put("pretrain.domain", d.key());
         prov.put("pretrain.command", "./permerge pretrain " + String.join(" ", commandLine()));
@@ -133,6 +146,8 @@ public final class PretrainCommand implements Callable<Integer> {
                 "--batch", Integer.toString(batch), "--lr", Double.toString(lr), "--splits", String.join(",", splits),
                 "--threads", Integer.toString(threads)));
         if (seed != null) a.addAll(List.of("--seed", seed.toString()));
+        if (initSeed != null) a.addAll(List.of("--init-seed", initSeed.toString()));
+        a.addAll(List.of("--feature-grad-mult", Double.toString(featureGradMult)));
         if (corpus != null) a.addAll(List.of("--corpus", corpus.toString()));
         if (maxClips != null) a.addAll(List.of("--max-clips", maxClips.toString()));
         if (maxMinutes != null) a.addAll(List.of("--max-minutes", maxMinutes.toString()));

@@ -101,7 +101,7 @@ public final class MaskedPrediction {
             for (int h = 0; h < targets.size(); h++) {
                 FrameTargets t = targets.get(h);
                 PredictionHead head = new PredictionHead(root, "head." + t.codebook().name(), hidden, settings.headDim(),
-                        t.kmeans().k(), settings.seed() * 31 + h);
+                        t.kmeans().k(), settings.initSeed() * 31 + h);
                 heads.add(head);
                 params.putAll(head.parameters());
             }
@@ -165,6 +165,7 @@ public final class MaskedPrediction {
                         }
                         maskedCount = weight.sum().getFloat();
                         correct = correctSum / heads.size();
+                        scaleFeatureEncoderGradients(scope, params, settings.featureGradMult());
                         gradNorm = opt.update(scope, params);
                     }
                     double seconds = (System.nanoTime() - start) / 1e9;
@@ -191,6 +192,24 @@ public final class MaskedPrediction {
         }
         return curve;
     }
+
+    /**
+     * HuBERT's {@code feature_grad_mult}: fairseq multiplies the gradient flowing back into the CNN feature encoder
+     * (a GradMultiply on its output). The CNN is reached only through that output, so scaling the gradient of every
+     * CNN parameter after the backward pass is the same thing, and it happens before clipping, as in fairseq.
+     */
+    static void scaleFeatureEncoderGradients(NDManager scope, Map<String, NDArray> params, double factor) {
+        if (factor == 1.0) return;
+        for (Map.Entry<String, NDArray> e : params.entrySet()) {
+            if (!e.getKey().startsWith(FEATURE_ENCODER_PREFIX)) continue;
+            NDArray g = e.getValue().getGradient();
+            g.attach(scope); // the handle only; the parameter keeps its .grad, scaled in place
+            g.muli(factor);
+        }
+    }
+
+    /** Names of the CNN feature encoder's parameters (conv kernels and their norms). */
+    static final String FEATURE_ENCODER_PREFIX = "feature_extractor.";
 
     /** Updates the last {@link #train()} skipped for a non-finite gradient. */
     public int skippedUpdates() {

@@ -3,6 +3,7 @@ package org.permerge.pretrain;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import org.permerge.bench.ModelHash;
 import org.permerge.checkpoint.AtomicFiles;
 import org.permerge.checkpoint.EncoderCheckpoint;
 import org.permerge.checkpoint.Preprocessor;
@@ -81,10 +82,12 @@ public final class Pretraining {
         long t1 = System.nanoTime();
         LossCurve curve;
         long params = MiniArchitecture.parameterCount(config);
-        log.printf(Locale.ROOT, "pretrain: %s, %d parameters, %d clips, %d steps of %d crops of %d samples, seed %d%n",
-                config, params, clips.size(), settings.steps(), settings.batchSize(), settings.clipSamples(), settings.seed());
-        try (HubertTrainable enc = initial == null ? HubertTrainable.initialise(config, settings.seed())
-                : new HubertTrainable(HubertEncoder.create(config, initial))) {
+        log.printf(Locale.ROOT, "pretrain: %s, %d parameters, %d clips, %d steps of %d crops of %d samples, seed %d, init seed %d, "
+                        + "CNN gradient x %.3g%n", config, params, clips.size(), settings.steps(), settings.batchSize(), settings.clipSamples(),
+                settings.seed(), settings.initSeed(), settings.featureGradMult());
+        StateDict start = initial != null ? initial : Initialization.random(config, settings.initSeed());
+        String startHash = ModelHash.of(start);
+        try (HubertTrainable enc = new HubertTrainable(HubertEncoder.create(config, start))) {
             MaskedPrediction mp = new MaskedPrediction(enc, padded, targets, settings, x -> PREPROCESSOR.apply(x, SAMPLE_RATE))
                     .optLog(log, progressBar).optTimeBudget(maxTrainSeconds);
             curve = mp.train();
@@ -94,6 +97,10 @@ public final class Pretraining {
             Map<String, String> prov = new LinkedHashMap<>(provenance);
             prov.put("pretrain.objective", "HuBERT masked prediction (cosine logits / 0.1, cross-entropy on masked frames, summed over codebooks)");
             prov.put("pretrain.seed", Long.toString(settings.seed()));
+            if (initial == null) prov.put("pretrain.init_seed", Long.toString(settings.initSeed()));
+            // equal for two encoders that share their step-0 weights (the paper's regime), whatever their data
+            prov.put("pretrain.init_weights_sha256", startHash);
+            prov.put("pretrain.feature_grad_mult", Double.toString(settings.featureGradMult()));
             prov.put("pretrain.steps", Integer.toString(settings.steps()));
             prov.put("pretrain.steps_run", Integer.toString(stepsRun));
             prov.put("pretrain.skipped_updates", Integer.toString(mp.skippedUpdates()));

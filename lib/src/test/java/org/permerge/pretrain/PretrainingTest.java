@@ -135,6 +135,67 @@ class PretrainingTest {
         assertThrows(IllegalArgumentException.class, () -> plain.withWeight(Double.NaN));
     }
 
+    /**
+     * HuBERT's feature_grad_mult scales exactly the CNN's share of the gradient: with the CNN part g_c and the rest g_r
+     * of the first step's gradient (same weights, batch and masks), the reported norm at factor f is
+     * sqrt(|g_r|² + f²|g_c|²) — so the norms at f = 0, 0.1 and 1 satisfy n(0.1)² = n(0)² + 0.01·(n(1)² − n(0)²).
+     */
+    @Test
+    void theFeatureGradientFactorScalesOnlyTheCnnGradient() {
+        EncoderConfig tiny = MiniArchitecture.config(8, 16, 1, 2, 32, 4, 2);
+        List<float[]> clips = toneClips(4, 6400, 3);
+        int[] frames = new int[clips.size()];
+        Arrays.fill(frames, tiny.framesFor(6400));
+        FrameTargets t = FrameTargets.fit(new TargetCodebook("toy", PretrainingTest::energyAndCrossings, 3, "toy"), clips, 16000,
+                frames, 1000, 1);
+        double[] norm = new double[3];
+        double[] factors = {0, 0.1, 1};
+        for (int i = 0; i < 3; i++) {
+            PretrainSettings s = new PretrainSettings(1, 2, 6400, 1e-3, 0, new SpanMask(0.5, 3, 1), 8, 1000, 1)
+                    .withFeatureGradMult(factors[i]);
+            try (HubertTrainable enc = HubertTrainable.initialise(tiny, 1)) {
+                norm[i] = new MaskedPrediction(enc, clips, List.of(t), s, x -> x).optLog(new PrintStream(new ByteArrayOutputStream()), false)
+                        .train().points().get(0).gradNorm();
+            }
+        }
+        double cnnSq = norm[2] * norm[2] - norm[0] * norm[0];
+        assertTrue(cnnSq > 1e-3 * norm[2] * norm[2], "the CNN has a gradient: " + Arrays.toString(norm));
+        assertEquals(norm[0] * norm[0] + 0.01 * cnnSq, norm[1] * norm[1], 1e-4 * norm[2] * norm[2], Arrays.toString(norm));
+        assertThrows(IllegalArgumentException.class, () -> PretrainSettings.mini(10, 1).withFeatureGradMult(Double.NaN));
+        assertThrows(IllegalArgumentException.class, () -> PretrainSettings.mini(10, 1).withFeatureGradMult(-0.1));
+        assertEquals(0.1, PretrainSettings.mini(10, 1).featureGradMult(), "the mini recipe uses HuBERT's factor");
+    }
+
+    /**
+     * The shared-initialisation regime: two runs with the same init seed start from identical weights (recorded as
+     * the same step-0 hash) even with different data seeds and corpora, and end apart; another init seed starts
+     * elsewhere.
+     */
+    @Test
+    void runsWithTheSameInitSeedShareTheirStartAndThenDiverge(@TempDir Path dir) throws Exception {
+        EncoderConfig tiny = MiniArchitecture.config(8, 16, 1, 2, 32, 4, 2);
+        List<TargetCodebook> books = List.of(new TargetCodebook("toy", PretrainingTest::energyAndCrossings, 3, "toy"));
+        PretrainSettings base = new PretrainSettings(3, 2, 4800, 1e-3, 0, new SpanMask(0.5, 3, 1), 8, 1000, 1);
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+        Pretraining.run(tiny, toneClips(6, 6400, 11), books, base.withInitSeed(99), dir.resolve("a"), Map.of(), quiet, false);
+        Pretraining.run(tiny, toneClips(6, 6400, 22), books,
+                new PretrainSettings(3, 2, 4800, 1e-3, 0, new SpanMask(0.5, 3, 1), 8, 1000, 2).withInitSeed(99), dir.resolve("b"),
+                Map.of(), quiet, false);
+        Pretraining.run(tiny, toneClips(6, 6400, 11), books, base.withInitSeed(100), dir.resolve("c"), Map.of(), quiet, false);
+        String a = Files.readString(dir.resolve("a").resolve(EncoderCheckpoint.PROVENANCE_FILE));
+        String b = Files.readString(dir.resolve("b").resolve(EncoderCheckpoint.PROVENANCE_FILE));
+        String c = Files.readString(dir.resolve("c").resolve(EncoderCheckpoint.PROVENANCE_FILE));
+        String start = org.permerge.bench.ModelHash.of(Initialization.random(tiny, 99));
+        assertTrue(a.contains("\"pretrain.init_weights_sha256\": \"" + start + "\""), a);
+        assertTrue(b.contains("\"pretrain.init_weights_sha256\": \"" + start + "\""), b);
+        assertFalse(c.contains(start), "another init seed starts elsewhere");
+        assertTrue(a.contains("\"pretrain.init_seed\": \"99\"") && a.contains("\"pretrain.seed\": \"1\""), a);
+        String name = "encoder.layers.0.feed_forward.output_dense.weight";
+        float[] wa = EncoderCheckpoint.load(dir.resolve("a")).weights().get(name).toFloatArray();
+        float[] wb = EncoderCheckpoint.load(dir.resolve("b")).weights().get(name).toFloatArray();
+        assertFalse(Arrays.equals(wa, wb), "different data moves the shared start to different weights");
+    }
+
     @Test
     void refusesClipsWithoutLabelsForEveryFrame() {
         EncoderConfig tiny = MiniArchitecture.config(8, 16, 1, 2, 32, 4, 2);
