@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import org.permerge.checkpoint.AtomicFiles;
-import org.permerge.notebook.PlotlyJs;
+import org.permerge.io.AtomicFiles;
+import org.permerge.io.PlotlyJs;
 import tech.tablesaw.plotly.components.Figure;
 
 /**

@@ -2,6 +2,7 @@ package org.permerge.checkpoint;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
+import org.permerge.io.AtomicFiles;
 import org.permerge.model.EncoderConfig;
 import org.permerge.model.ParameterLayout;
 

@@ -98,7 +98,7 @@ public final class MergeCommand implements Callable<Integer> {
         if (tableIi != null) {
             java.io.StringWriter csv = new java.io.StringWriter();
             t.write().csv(csv);
-            org.permerge.checkpoint.AtomicFiles.writeString(tableIi, csv.toString());
+            org.permerge.io.AtomicFiles.writeString(tableIi, csv.toString());
         }
         System.out.println("merged (" + r + ", lambda " + l + ", REPAIR " + mode.label() + ") -> " + out);
         return 0;

@@ -1,7 +1,7 @@
 package org.permerge.cli;
 
 import org.permerge.Version;
-import org.permerge.checkpoint.AtomicFiles;
+import org.permerge.io.AtomicFiles;
 import org.permerge.checkpoint.EncoderCheckpoint;
 import org.permerge.checkpoint.StateDict;
 import org.permerge.permute.InvarianceCheck;

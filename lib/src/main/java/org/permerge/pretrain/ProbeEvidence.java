@@ -11,7 +11,7 @@ import org.permerge.bench.ProbeFeatures;
 import org.permerge.bench.ProbeTask;
 import org.permerge.bench.StudyConfig;
 import org.permerge.bench.TaskOutcome;
-import org.permerge.checkpoint.AtomicFiles;
+import org.permerge.io.AtomicFiles;
 import org.permerge.checkpoint.EncoderCheckpoint;
 import org.permerge.model.HubertEncoder;
 

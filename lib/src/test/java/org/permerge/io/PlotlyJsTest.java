@@ -1,4 +1,4 @@
-package org.permerge.notebook;
+package org.permerge.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -10,9 +10,10 @@ import tech.tablesaw.plotly.components.Figure;
 import tech.tablesaw.plotly.components.Layout;
 import tech.tablesaw.plotly.traces.ScatterTrace;
 
-class PlotlyJsTest {
+public class PlotlyJsTest {
 
-    static Figure figure(String title) {
+    /** A small figure with a title, for the display tests. */
+    public static Figure figure(String title) {
         return new Figure(Layout.builder().title(title).build(),
                 ScatterTrace.builder(new double[] {1, 2, 3}, new double[] {2, 4, 8}).build());
     }

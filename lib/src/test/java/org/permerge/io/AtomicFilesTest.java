@@ -1,4 +1,4 @@
-package org.permerge.checkpoint;
+package org.permerge.io;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

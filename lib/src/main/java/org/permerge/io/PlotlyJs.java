@@ -1,4 +1,4 @@
-package org.permerge.notebook;
+package org.permerge.io;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,4 +1,4 @@
-package org.permerge.checkpoint;
+package org.permerge.io;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -16,7 +16,7 @@ public final class AtomicFiles {
     private AtomicFiles() {}
 
     /** Writes through a temporary file in the target's folder, then moves it over the target. */
-    public static void write(Path target, SafeTensors.StreamWriter body) {
+    public static void write(Path target, StreamWriter body) {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
         Path tmp = null;
@@ -56,5 +56,11 @@ public final class AtomicFiles {
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
         }
+    }
+
+    /** Functional body that writes to a stream. */
+    @FunctionalInterface
+    public interface StreamWriter {
+        void writeTo(OutputStream out) throws IOException;
     }
 }
