@@ -11,7 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.permerge.Version;
 import org.permerge.audio.Manifest;
-import org.permerge.checkpoint.EncoderCheckpoint;
+import org.permerge.model.EncoderCheckpoint;
 import org.permerge.checkpoint.Preprocessor;
 import org.permerge.checkpoint.StateDict;
 import org.permerge.correlate.AlignmentStatistics;

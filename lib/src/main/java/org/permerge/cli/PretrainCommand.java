@@ -115,7 +115,7 @@ public final class PretrainCommand implements Callable<Integer> {
         prov.put("permerge.version", Version.VERSION);
         org.permerge.checkpoint.StateDict initial = null;
         if (initFrom != null) {
-            org.permerge.checkpoint.EncoderCheckpoint start = org.permerge.checkpoint.EncoderCheckpoint.load(initFrom);
+            org.permerge.model.EncoderCheckpoint start = org.permerge.model.EncoderCheckpoint.load(initFrom);
             if (!start.config().equals(MiniArchitecture.config())) {
                 throw new IllegalArgumentException(initFrom + ": architecture " + start.config() + " is not the mini one " + MiniArchitecture.config());
             }

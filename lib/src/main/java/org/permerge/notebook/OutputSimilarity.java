@@ -3,7 +3,7 @@ package org.permerge.notebook;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.List;
-import org.permerge.checkpoint.EncoderCheckpoint;
+import org.permerge.model.EncoderCheckpoint;
 import org.permerge.model.EncoderOutput;
 import org.permerge.model.HubertEncoder;
 

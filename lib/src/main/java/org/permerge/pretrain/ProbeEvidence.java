@@ -12,7 +12,7 @@ import org.permerge.bench.ProbeTask;
 import org.permerge.bench.StudyConfig;
 import org.permerge.bench.TaskOutcome;
 import org.permerge.io.AtomicFiles;
-import org.permerge.checkpoint.EncoderCheckpoint;
+import org.permerge.model.EncoderCheckpoint;
 import org.permerge.model.HubertEncoder;
 
 import java.io.PrintStream;

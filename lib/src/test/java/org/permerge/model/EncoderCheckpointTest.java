@@ -1,4 +1,4 @@
-package org.permerge.checkpoint;
+package org.permerge.model;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -6,8 +6,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.permerge.model.EncoderConfig;
-import org.permerge.model.ParameterLayout;
+import org.permerge.checkpoint.CheckpointFormatException;
+import org.permerge.checkpoint.DType;
+import org.permerge.checkpoint.Preprocessor;
+import org.permerge.checkpoint.SafeTensors;
+import org.permerge.checkpoint.StateDict;
+import org.permerge.checkpoint.Tensor;
 import org.permerge.testing.Fixtures;
 
 import java.nio.ByteBuffer;
@@ -20,7 +24,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-class EncoderCheckpointTest {
+public class EncoderCheckpointTest {
     @TempDir
     Path tmp;
 
@@ -246,7 +250,7 @@ class EncoderCheckpointTest {
     }
 
     /** Splits a fixture into two safetensors shards plus a transformers index, as save_pretrained does for big models. */
-    static Map<String, byte[]> sharded(Path fixture) throws Exception {
+    public static Map<String, byte[]> sharded(Path fixture) throws Exception {
         StateDict sd = SafeTensors.read(fixture.resolve("model.safetensors"));
         StateDict a = new StateDict();
         StateDict b = new StateDict();

@@ -1,6 +1,8 @@
-package org.permerge.checkpoint;
+package org.permerge.model;
 
-import org.permerge.model.ParameterLayout;
+import org.permerge.checkpoint.CheckpointFormatException;
+import org.permerge.checkpoint.StateDict;
+import org.permerge.checkpoint.Tensor;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,10 +1,17 @@
-package org.permerge.checkpoint;
+package org.permerge.model;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
+import org.permerge.checkpoint.CheckpointFormatException;
+import org.permerge.checkpoint.DType;
+import org.permerge.checkpoint.HubCache;
+import org.permerge.checkpoint.Preprocessor;
+import org.permerge.checkpoint.PyTorchZip;
+import org.permerge.checkpoint.SafeTensors;
+import org.permerge.checkpoint.ShardIndex;
+import org.permerge.checkpoint.StateDict;
+import org.permerge.checkpoint.Tensor;
 import org.permerge.io.AtomicFiles;
-import org.permerge.model.EncoderConfig;
-import org.permerge.model.ParameterLayout;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
