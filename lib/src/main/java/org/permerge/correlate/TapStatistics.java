@@ -1,7 +1,7 @@
-package org.permerge.notebook;
+package org.permerge.correlate;
 
 import java.util.List;
-import org.permerge.correlate.UnitStatistics;
+import org.permerge.io.SignificantDigits;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.StringColumn;
@@ -76,9 +76,6 @@ public final class TapStatistics {
 
     /** Four significant digits: enough to read, few enough to compare across runs. */
     public static double round(double v) {
-        if (v == 0 || !Double.isFinite(v)) {
-            return v;
-        }
-        return new java.math.BigDecimal(v).round(new java.math.MathContext(4)).doubleValue();
+        return SignificantDigits.four(v);
     }
 }

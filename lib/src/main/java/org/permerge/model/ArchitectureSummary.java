@@ -1,10 +1,9 @@
-package org.permerge.notebook;
+package org.permerge.model;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.permerge.checkpoint.Tensor;
-import org.permerge.model.EncoderConfig;
-import org.permerge.model.ParameterLayout;
+import org.permerge.io.SignificantDigits;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
@@ -84,7 +83,7 @@ public final class ArchitectureSummary {
             double total = g.values().stream().mapToLong(Long::longValue).sum();
             double[] pct = new double[GROUPS.length];
             for (int i = 0; i < GROUPS.length; i++) {
-                pct[i] = TapStatistics.round(100.0 * g.get(GROUPS[i]) / total);
+                pct[i] = SignificantDigits.four(100.0 * g.get(GROUPS[i]) / total);
             }
             t.addColumns(DoubleColumn.create(e.getKey() + " %", pct));
         }

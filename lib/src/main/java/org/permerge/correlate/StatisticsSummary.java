@@ -1,9 +1,7 @@
-package org.permerge.notebook;
+package org.permerge.correlate;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.permerge.correlate.AlignmentStatistics;
-import org.permerge.correlate.CrossCorrelation;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.LongColumn;

@@ -1,4 +1,4 @@
-package org.permerge.notebook;
+package org.permerge.permute;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -12,9 +12,6 @@ import org.permerge.model.EncoderCheckpoint;
 import org.permerge.checkpoint.StateDict;
 import org.permerge.merge.Alignment;
 import org.permerge.merge.MergeRecipe;
-import org.permerge.permute.PermutationSpec;
-import org.permerge.permute.Permutations;
-import org.permerge.permute.Space;
 import org.permerge.testing.Fixtures;
 
 class PlantedPairTest {

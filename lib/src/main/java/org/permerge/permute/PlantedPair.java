@@ -1,4 +1,4 @@
-package org.permerge.notebook;
+package org.permerge.permute;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -11,8 +11,6 @@ import org.permerge.extract.PairedExtraction;
 import org.permerge.model.HubertEncoder;
 import org.permerge.checkpoint.StateDict;
 import org.permerge.checkpoint.Tensor;
-import org.permerge.permute.PermutationSpec;
-import org.permerge.permute.Permutations;
 
 /**
  * A model pair with a known answer, for notebooks that must run in seconds: B is A with planted random

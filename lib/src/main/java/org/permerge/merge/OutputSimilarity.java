@@ -1,4 +1,4 @@
-package org.permerge.notebook;
+package org.permerge.merge;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

@@ -1,4 +1,4 @@
-package org.permerge.notebook;
+package org.permerge.correlate;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import org.permerge.checkpoint.StateDict;
 import org.permerge.checkpoint.Tensor;
-import org.permerge.correlate.UnitStatistics;
 import org.permerge.model.TapConsumer;
 import org.permerge.model.Taps;
 

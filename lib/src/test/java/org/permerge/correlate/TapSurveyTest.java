@@ -1,4 +1,4 @@
-package org.permerge.notebook;
+package org.permerge.correlate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,7 +11,6 @@ import org.junit.jupiter.api.Test;
 import org.permerge.model.EncoderCheckpoint;
 import org.permerge.checkpoint.SafeTensors;
 import org.permerge.checkpoint.StateDict;
-import org.permerge.correlate.UnitStatistics;
 import org.permerge.model.HubertEncoder;
 import org.permerge.model.Taps;
 import org.permerge.testing.Fixtures;
