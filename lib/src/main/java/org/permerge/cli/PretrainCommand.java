@@ -6,7 +6,7 @@ import org.permerge.audio.Resampler;
 import org.permerge.pretrain.MiniArchitecture;
 import org.permerge.pretrain.MiniRecipes;
 import org.permerge.pretrain.PretrainSettings;
-import org.permerge.pretrain.ProbeEvidence;
+import org.permerge.study.ProbeEvidence;
 import org.permerge.pretrain.Pretraining;
 import org.permerge.Version;
 import picocli.CommandLine.Command;

@@ -1,5 +1,6 @@
-package org.permerge.bench;
+package org.permerge.study;
 
+import org.permerge.bench.ScoreTable;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,4 +1,4 @@
-package org.permerge.bench;
+package org.permerge.study;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,6 +11,18 @@ import java.util.Locale;
 import java.util.Map;
 import org.permerge.Version;
 import org.permerge.audio.Manifest;
+import org.permerge.bench.Domain;
+import org.permerge.bench.FbankFeatures;
+import org.permerge.bench.FeatureCache;
+import org.permerge.bench.Interval;
+import org.permerge.bench.LayerFeatures;
+import org.permerge.bench.ModelHash;
+import org.permerge.bench.PairedBootstrap;
+import org.permerge.bench.ProbeFeatures;
+import org.permerge.bench.ProbeTask;
+import org.permerge.bench.ScoreTable;
+import org.permerge.bench.TaskOutcome;
+import org.permerge.bench.TaskSpec;
 import org.permerge.model.EncoderCheckpoint;
 import org.permerge.checkpoint.Preprocessor;
 import org.permerge.checkpoint.StateDict;

@@ -1,4 +1,4 @@
-package org.permerge.pretrain;
+package org.permerge.study;
 
 import org.permerge.audio.Manifest;
 import org.permerge.bench.Domain;
@@ -9,11 +9,11 @@ import org.permerge.bench.PairedBootstrap;
 import org.permerge.bench.ProbeConfig;
 import org.permerge.bench.ProbeFeatures;
 import org.permerge.bench.ProbeTask;
-import org.permerge.bench.StudyConfig;
 import org.permerge.bench.TaskOutcome;
 import org.permerge.io.AtomicFiles;
 import org.permerge.model.EncoderCheckpoint;
 import org.permerge.model.HubertEncoder;
+import org.permerge.pretrain.MiniRecipes;
 
 import java.io.PrintStream;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package org.permerge.bench;
+package org.permerge.study;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +11,7 @@ import java.util.Random;
 import org.permerge.audio.Manifest;
 import org.permerge.audio.corpus.Corpora;
 import org.permerge.audio.corpus.CorpusOptions;
+import org.permerge.bench.ModelHash;
 import org.permerge.model.EncoderCheckpoint;
 import org.permerge.correlate.AlignmentStatistics;
 import org.permerge.extract.PairedExtraction;
@@ -182,12 +183,12 @@ public final class StudyInputs {
 
     /**
      * A path of the config: relative to the project, except that {@code ../shared/...} means the shared fixtures
-     * folder wherever {@link org.permerge.notebook.Project#shared()} finds it (a worktree sits deeper than ../).
+     * folder wherever {@link org.permerge.study.Project#shared()} finds it (a worktree sits deeper than ../).
      */
     static Path resolve(Path project, String path) {
         Path direct = project.resolve(path).normalize();
         if (path.startsWith("../shared/") && !Files.exists(direct)) {
-            return org.permerge.notebook.Project.shared().resolve(path.substring("../shared/".length())).normalize();
+            return org.permerge.study.Project.shared().resolve(path.substring("../shared/".length())).normalize();
         }
         if (!Files.exists(direct) && !Path.of(path).isAbsolute()) {
             // e.g. the committed mini checkpoints, for a study run in another folder (tests use a temporary project)
@@ -199,7 +200,7 @@ public final class StudyInputs {
 
     private static Path checkoutRoot() {
         try {
-            return org.permerge.notebook.Project.root();
+            return org.permerge.study.Project.root();
         } catch (IllegalStateException e) {
             return null;
         }

@@ -1,4 +1,4 @@
-package org.permerge.bench;
+package org.permerge.study;
 
 /**
  * One merged model of the study: which recipe, which λ, whether REPAIR was applied, and its row in the table.

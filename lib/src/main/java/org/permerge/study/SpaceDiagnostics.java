@@ -1,4 +1,4 @@
-package org.permerge.bench;
+package org.permerge.study;
 
 /**
  * One permutation space of one recipe's matching, for the Table II analogue and the matched-correlation plot.

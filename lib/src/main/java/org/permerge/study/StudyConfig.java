@@ -1,9 +1,13 @@
-package org.permerge.bench;
+package org.permerge.study;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import org.permerge.bench.Domain;
+import org.permerge.bench.PairedBootstrap;
+import org.permerge.bench.ProbeConfig;
+import org.permerge.bench.TaskSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -1,10 +1,11 @@
-package org.permerge.bench;
+package org.permerge.study;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.permerge.bench.Domain;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

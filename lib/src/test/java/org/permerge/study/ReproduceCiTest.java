@@ -1,4 +1,4 @@
-package org.permerge.bench;
+package org.permerge.study;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,8 +1,13 @@
-package org.permerge.bench;
+package org.permerge.study;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.permerge.bench.Domain;
+import org.permerge.bench.PairedBootstrap;
+import org.permerge.bench.ScoreTable;
+import org.permerge.bench.TaskOutcome;
+import org.permerge.bench.TaskSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

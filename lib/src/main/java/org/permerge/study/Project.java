@@ -1,4 +1,4 @@
-package org.permerge.notebook;
+package org.permerge.study;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,9 +79,9 @@ public final class Project {
      * A study configuration (a built-in preset name such as {@code ci} or {@code mini}, or a file), with
      * paths into {@code ../shared} made absolute so it runs from any checkout, worktrees included.
      */
-    public static org.permerge.bench.StudyConfig study(String nameOrFile) {
-        org.permerge.bench.StudyConfig c = org.permerge.bench.StudyConfig.load(nameOrFile);
+    public static org.permerge.study.StudyConfig study(String nameOrFile) {
+        org.permerge.study.StudyConfig c = org.permerge.study.StudyConfig.load(nameOrFile);
         String json = c.toJson().replace("\"../shared/", "\"" + shared().toString().replace("\\", "/") + "/");
-        return org.permerge.bench.StudyConfig.parse(json, "study " + nameOrFile);
+        return org.permerge.study.StudyConfig.parse(json, "study " + nameOrFile);
     }
 }

@@ -1,4 +1,4 @@
-package org.permerge.bench;
+package org.permerge.study;
 
 import com.google.gson.GsonBuilder;
 import java.nio.file.Path;
@@ -9,6 +9,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.permerge.bench.Domain;
+import org.permerge.bench.Interval;
+import org.permerge.bench.McNemar;
+import org.permerge.bench.Metric;
+import org.permerge.bench.ScoreTable;
+import org.permerge.bench.TaskSpec;
 import org.permerge.io.AtomicFiles;
 import org.permerge.io.PlotlyJs;
 import tech.tablesaw.plotly.components.Figure;
