@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -14,13 +15,10 @@ class ArchitectureSummaryTest {
 
     /** Parameter count of transformers' state dict, from the shape list it wrote (name TAB [d0, d1, …]). */
     private static long transformersCount(Path shapes) throws Exception {
-        long total = 0;
-        for (String line : Files.readAllLines(shapes)) {
-            long n = 1;
-            for (String d : line.split("\t")[1].replaceAll("[\\[\\] ]", "").split(",")) n *= Long.parseLong(d);
-            total += n;
-        }
-        return total;
+        return Files.readAllLines(shapes).stream()
+                .mapToLong(line -> Arrays.stream(line.split("\t")[1].replaceAll("[\\[\\] ]", "").split(","))
+                        .mapToLong(Long::parseLong).reduce(1, (p, d) -> p * d))
+                .sum();
     }
 
     @ParameterizedTest
