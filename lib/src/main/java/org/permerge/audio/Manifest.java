@@ -7,7 +7,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.reflect.TypeToken;
-import org.permerge.checkpoint.AtomicFiles;
+import org.permerge.io.AtomicFiles;
 
 import java.io.IOException;
 import java.io.InputStream;

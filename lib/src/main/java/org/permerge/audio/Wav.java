@@ -1,6 +1,6 @@
 package org.permerge.audio;
 
-import org.permerge.checkpoint.AtomicFiles;
+import org.permerge.io.AtomicFiles;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

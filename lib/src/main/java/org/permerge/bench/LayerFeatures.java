@@ -5,7 +5,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import org.permerge.checkpoint.AtomicFiles;
+import org.permerge.io.AtomicFiles;
 import org.permerge.checkpoint.CheckpointFormatException;
 import org.permerge.checkpoint.SafeTensors;
 import org.permerge.checkpoint.StateDict;

@@ -64,7 +64,7 @@ public final class ProbeFeatures {
     }
 
     /** One clip's waveform as the model expects it: mono, resampled, normalised, at least one frame long. */
-    static float[] prepare(Manifest.Clip clip, Preprocessor preprocessor, int minSamples) {
+    public static float[] prepare(Manifest.Clip clip, Preprocessor preprocessor, int minSamples) {
         var audio = clip.load();
         float[] x = audio.mono();
         if (audio.sampleRate() != preprocessor.samplingRate()) {

@@ -1,6 +1,7 @@
 package org.permerge.checkpoint;
 
 
+import org.permerge.io.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;

@@ -4,8 +4,8 @@ import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import com.google.gson.stream.JsonWriter;
 
+import org.permerge.io.AtomicFiles;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.StringReader;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -270,11 +270,5 @@ public final class SafeTensors {
             throw new UncheckedIOException(e);
         }
         return sw.toString();
-    }
-
-    /** Functional body that writes to a stream. */
-    @FunctionalInterface
-    public interface StreamWriter {
-        void writeTo(OutputStream out) throws IOException;
     }
 }

@@ -15,11 +15,11 @@ import java.util.List;
 import java.util.Map;
 
 /** A transformers shard index ({@code model.safetensors.index.json}): which shard file holds each tensor. */
-final class ShardIndex {
+public final class ShardIndex {
     private ShardIndex() {}
 
     /** Tensor name → shard file name, in the index's order; shard names must be plain file names. */
-    static Map<String, String> read(Path index) {
+    public static Map<String, String> read(Path index) {
         try {
             JsonElement root = JsonParser.parseString(Files.readString(index));
             Map<String, String> out = new LinkedHashMap<>();

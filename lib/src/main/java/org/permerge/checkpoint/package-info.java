@@ -1,6 +1,9 @@
 /**
- * Checkpoint formats and sources: safetensors and {@code torch.save} readers/writers, Hugging Face model folders
- * ({@link org.permerge.checkpoint.EncoderCheckpoint}: config, weights under current names, preprocessing), the
- * key layouts published checkpoints use, and the Hugging Face hub cache and downloads.
+ * Checkpoint formats and sources: safetensors and {@code torch.save} readers/writers, the tensors and state
+ * dicts they hold, transformers' shard indexes, a model's declared input preprocessing
+ * ({@code preprocessor_config.json}), and the Hugging Face hub cache and downloads. Nothing here knows the encoder:
+ * a HuBERT-family checkpoint folder is {@code org.permerge.model.EncoderCheckpoint}, one layer up.
+ *
+ * <p>May import: {@code org.permerge}, {@code org.permerge.io}.
  */
 package org.permerge.checkpoint;

@@ -1,6 +1,6 @@
 package org.permerge.cli;
 
-import org.permerge.notebook.Project;
+import org.permerge.study.Project;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.permerge.Version;
 import org.permerge.checkpoint.DType;
-import org.permerge.checkpoint.EncoderCheckpoint;
+import org.permerge.model.EncoderCheckpoint;
 import org.permerge.checkpoint.SafeTensors;
 import org.permerge.checkpoint.StateDict;
 import org.permerge.checkpoint.Tensor;

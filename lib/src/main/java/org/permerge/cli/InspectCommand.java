@@ -1,6 +1,6 @@
 package org.permerge.cli;
 
-import org.permerge.checkpoint.EncoderCheckpoint;
+import org.permerge.model.EncoderCheckpoint;
 import org.permerge.checkpoint.Preprocessor;
 import org.permerge.checkpoint.Tensor;
 import org.permerge.model.EncoderConfig;

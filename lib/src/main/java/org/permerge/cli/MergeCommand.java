@@ -1,7 +1,7 @@
 package org.permerge.cli;
 
 import org.permerge.audio.Manifest;
-import org.permerge.checkpoint.EncoderCheckpoint;
+import org.permerge.model.EncoderCheckpoint;
 import org.permerge.correlate.AlignmentStatistics;
 import org.permerge.extract.PairedExtraction;
 import org.permerge.merge.CalibrationAudio;
@@ -98,7 +98,7 @@ public final class MergeCommand implements Callable<Integer> {
         if (tableIi != null) {
             java.io.StringWriter csv = new java.io.StringWriter();
             t.write().csv(csv);
-            org.permerge.checkpoint.AtomicFiles.writeString(tableIi, csv.toString());
+            org.permerge.io.AtomicFiles.writeString(tableIi, csv.toString());
         }
         System.out.println("merged (" + r + ", lambda " + l + ", REPAIR " + mode.label() + ") -> " + out);
         return 0;

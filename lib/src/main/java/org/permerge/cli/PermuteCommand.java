@@ -1,8 +1,8 @@
 package org.permerge.cli;
 
 import org.permerge.Version;
-import org.permerge.checkpoint.AtomicFiles;
-import org.permerge.checkpoint.EncoderCheckpoint;
+import org.permerge.io.AtomicFiles;
+import org.permerge.model.EncoderCheckpoint;
 import org.permerge.checkpoint.StateDict;
 import org.permerge.permute.InvarianceCheck;
 import org.permerge.permute.PermutationSpec;

@@ -6,7 +6,7 @@ import org.permerge.audio.Resampler;
 import org.permerge.pretrain.MiniArchitecture;
 import org.permerge.pretrain.MiniRecipes;
 import org.permerge.pretrain.PretrainSettings;
-import org.permerge.pretrain.ProbeEvidence;
+import org.permerge.study.ProbeEvidence;
 import org.permerge.pretrain.Pretraining;
 import org.permerge.Version;
 import picocli.CommandLine.Command;
@@ -128,7 +128,7 @@ public final class PretrainCommand implements Callable<Integer> {
         prov.put("permerge.version", Version.VERSION);
         org.permerge.checkpoint.StateDict initial = null;
         if (initFrom != null) {
-            org.permerge.checkpoint.EncoderCheckpoint start = org.permerge.checkpoint.EncoderCheckpoint.load(initFrom);
+            org.permerge.model.EncoderCheckpoint start = org.permerge.model.EncoderCheckpoint.load(initFrom);
             if (!start.config().equals(MiniArchitecture.config())) {
                 throw new IllegalArgumentException(initFrom + ": architecture " + start.config() + " is not the mini one " + MiniArchitecture.config());
             }

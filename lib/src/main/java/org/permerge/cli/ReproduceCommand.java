@@ -7,8 +7,8 @@ import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.permerge.bench.Reproduction;
-import org.permerge.bench.StudyConfig;
+import org.permerge.study.Reproduction;
+import org.permerge.study.StudyConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -2,7 +2,7 @@ package org.permerge.cli;
 
 import org.permerge.Version;
 import org.permerge.audio.Manifest;
-import org.permerge.checkpoint.EncoderCheckpoint;
+import org.permerge.model.EncoderCheckpoint;
 import org.permerge.correlate.AlignmentStatistics;
 import org.permerge.extract.ExtractionSummary;
 import org.permerge.extract.PairedExtraction;

@@ -2,6 +2,12 @@
  * Step 2 of the pipeline, correlation: streaming, mergeable float64 statistics of paired activations
  * ({@link org.permerge.correlate.CrossCorrelation} per permutation space, {@link
  * org.permerge.correlate.UnitStatistics} per tap) and the set of them that one calibration run collects
- * ({@link org.permerge.correlate.AlignmentStatistics}).
+ * ({@link org.permerge.correlate.AlignmentStatistics}); per-tap activation statistics of one model as a table
+ * ({@link org.permerge.correlate.TapSurvey}, {@link org.permerge.correlate.TapStatistics}) and a summary of
+ * alignment statistics ({@link org.permerge.correlate.StatisticsSummary}).
+ *
+ * <p>May import: {@code org.permerge}, {@code org.permerge.io}, {@code org.permerge.checkpoint},
+ * {@code org.permerge.model}, {@code org.permerge.audio}, {@code org.permerge.audio.features},
+ * {@code org.permerge.audio.corpus}, {@code org.permerge.extract}.
  */
 package org.permerge.correlate;

@@ -5,10 +5,10 @@ import ai.djl.ndarray.NDManager;
 import me.tongfei.progressbar.ProgressBar;
 import org.permerge.audio.Manifest;
 import org.permerge.checkpoint.Preprocessor;
+import org.permerge.io.Progress;
 import org.permerge.model.EncoderOutput;
 import org.permerge.model.HubertEncoder;
 import org.permerge.model.TapConsumer;
-import org.permerge.notebook.NotebookProgress;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +24,7 @@ public final class Extraction {
     private final Preprocessor preprocessor;
     private final double maxBatchSeconds;
     private final boolean resample;
-    private final boolean progress;
+    private final Progress progress;
 
     private Extraction(Builder b) {
         this.encoder = Objects.requireNonNull(b.encoder, "setEncoder is required");
@@ -53,7 +53,7 @@ public final class Extraction {
         long frames = 0;
         double seconds = 0;
         List<int[]> plan = Batching.plan(source, maxBatchSeconds);
-        try (ProgressBar bar = progress ? NotebookProgress.bar("extract", source.size()) : null;
+        try (ProgressBar bar = progress != null ? progress.start("extract", source.size()) : null;
              NDManager root = NDManager.newBaseManager(encoder.device())) {
             for (int[] batch : plan) {
                 List<float[]> clips = new ArrayList<>(batch.length);

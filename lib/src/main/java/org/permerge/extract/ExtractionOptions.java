@@ -1,5 +1,7 @@
 package org.permerge.extract;
 
+import org.permerge.io.Progress;
+
 /**
  * The options both extractions share, as a base for their builders: batch size in seconds of padded audio,
  * whether clips at another rate are resampled, whether a progress bar is shown.
@@ -9,7 +11,7 @@ package org.permerge.extract;
 public abstract class ExtractionOptions<B extends ExtractionOptions<B>> {
     double maxBatchSeconds;
     boolean resample;
-    boolean progress = true;
+    Progress progress = Progress.standard();
 
     ExtractionOptions(double defaultBatchSeconds) {
         this.maxBatchSeconds = defaultBatchSeconds;
@@ -30,8 +32,14 @@ public abstract class ExtractionOptions<B extends ExtractionOptions<B>> {
         return self();
     }
 
-    /** Show a progress bar (default true). */
+    /** Show a progress bar (default true): {@link Progress#standard()}, or none. */
     public B optProgress(boolean progress) {
+        this.progress = progress ? Progress.standard() : null;
+        return self();
+    }
+
+    /** Where to report progress; {@code null} reports none. */
+    public B optProgress(Progress progress) {
         this.progress = progress;
         return self();
     }

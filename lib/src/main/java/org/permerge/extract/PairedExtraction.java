@@ -7,12 +7,12 @@ import me.tongfei.progressbar.ProgressBar;
 import org.permerge.audio.Audio;
 import org.permerge.audio.Manifest;
 import org.permerge.checkpoint.Preprocessor;
+import org.permerge.io.Progress;
 import org.permerge.model.EncoderConfig;
 import org.permerge.model.EncoderOutput;
 import org.permerge.model.HubertEncoder;
 import org.permerge.model.TapConsumer;
 import org.permerge.model.Taps;
-import org.permerge.notebook.NotebookProgress;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -39,7 +39,7 @@ public final class PairedExtraction {
     private final Preprocessor preB;
     private final double maxBatchSeconds;
     private final boolean resample;
-    private final boolean progress;
+    private final Progress progress;
 
     private PairedExtraction(Builder b) {
         this.encoderA = Objects.requireNonNull(b.encoderA, "setModelA is required");
@@ -71,7 +71,7 @@ public final class PairedExtraction {
         double seconds = 0;
         Set<String> common = new HashSet<>(Taps.all(encoderA.config()));
         common.retainAll(new HashSet<>(Taps.all(encoderB.config())));
-        try (ProgressBar bar = progress ? NotebookProgress.bar("extract A+B", source.size()) : null;
+        try (ProgressBar bar = progress != null ? progress.start("extract A+B", source.size()) : null;
              NDManager root = NDManager.newBaseManager(encoderA.device())) {
             for (int[] batch : Batching.plan(source, maxBatchSeconds)) {
                 List<float[]> xa = new ArrayList<>(batch.length);

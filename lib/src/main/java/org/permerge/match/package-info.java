@@ -2,5 +2,9 @@
  * Step 3 of the pipeline, matching: exact linear assignment ({@link org.permerge.match.LinearAssignment})
  * and the two-level, block-structured matching that heads of attention and groups of the positional
  * convolution need ({@link org.permerge.match.HeadAwareMatching}).
+ *
+ * <p>May import: {@code org.permerge}, {@code org.permerge.io}, {@code org.permerge.checkpoint},
+ * {@code org.permerge.model}, {@code org.permerge.audio}, {@code org.permerge.audio.features},
+ * {@code org.permerge.audio.corpus}, {@code org.permerge.extract}, {@code org.permerge.correlate}.
  */
 package org.permerge.match;

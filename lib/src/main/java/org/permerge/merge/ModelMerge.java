@@ -1,7 +1,7 @@
 package org.permerge.merge;
 
 import org.permerge.Version;
-import org.permerge.checkpoint.EncoderCheckpoint;
+import org.permerge.model.EncoderCheckpoint;
 import org.permerge.checkpoint.StateDict;
 import org.permerge.correlate.AlignmentStatistics;
 import org.permerge.model.EncoderConfig;

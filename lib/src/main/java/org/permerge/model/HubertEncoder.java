@@ -10,7 +10,6 @@ import ai.djl.nn.convolutional.Conv1d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import org.permerge.checkpoint.CheckpointFormatException;
-import org.permerge.checkpoint.EncoderCheckpoint;
 import org.permerge.checkpoint.StateDict;
 import org.permerge.checkpoint.Tensor;
 

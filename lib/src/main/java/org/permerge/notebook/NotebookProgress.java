@@ -4,6 +4,7 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBarStyle;
+import org.permerge.io.Progress;
 
 /**
  * A me.tongfei progress bar that, in a notebook, redraws one output line in place instead of writing
@@ -44,6 +45,20 @@ public final class NotebookProgress implements ProgressBarConsumer {
     /** {@link #builder}{@code .build()}: a bar for {@code task} over {@code max} steps. */
     public static ProgressBar bar(String task, long max) {
         return builder(task, max).build();
+    }
+
+    /**
+     * The notebook's {@link Progress} for the lower layers' {@code optProgress}: {@link #bar}. Registered in
+     * {@code META-INF/services/org.permerge.io.Progress}, so {@link Progress#standard()} finds it.
+     */
+    public static final class Display implements Progress {
+        /** The service loader's constructor. */
+        public Display() {}
+
+        @Override
+        public ProgressBar start(String task, long max) {
+            return bar(task, max);
+        }
     }
 
     @Override

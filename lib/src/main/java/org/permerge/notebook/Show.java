@@ -1,5 +1,6 @@
 package org.permerge.notebook;
 
+import org.permerge.io.PlotlyJs;
 import java.util.Objects;
 import tech.tablesaw.api.Table;
 import tech.tablesaw.plotly.components.Figure;

@@ -1,6 +1,6 @@
 package org.permerge.pretrain;
 
-import org.permerge.checkpoint.AtomicFiles;
+import org.permerge.io.AtomicFiles;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

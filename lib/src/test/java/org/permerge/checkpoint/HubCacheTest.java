@@ -4,6 +4,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.permerge.model.EncoderCheckpoint;
+import org.permerge.model.EncoderCheckpointTest;
+import org.permerge.model.KeyLayout;
 import org.permerge.testing.Fixtures;
 
 import java.net.URI;

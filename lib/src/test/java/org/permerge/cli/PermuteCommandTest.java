@@ -2,7 +2,7 @@ package org.permerge.cli;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.permerge.checkpoint.EncoderCheckpoint;
+import org.permerge.model.EncoderCheckpoint;
 import org.permerge.checkpoint.StateDict;
 import org.permerge.permute.PermutationSpec;
 import org.permerge.permute.Permutations;

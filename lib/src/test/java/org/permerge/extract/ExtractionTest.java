@@ -10,7 +10,7 @@ import org.permerge.audio.Manifest;
 import org.permerge.audio.Wav;
 
 import java.nio.file.Path;
-import org.permerge.checkpoint.EncoderCheckpoint;
+import org.permerge.model.EncoderCheckpoint;
 import org.permerge.checkpoint.Preprocessor;
 import org.permerge.model.HubertEncoder;
 import org.permerge.model.TapConsumer;

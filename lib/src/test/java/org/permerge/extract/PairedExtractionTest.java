@@ -6,7 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.permerge.checkpoint.EncoderCheckpoint;
+import org.permerge.model.EncoderCheckpoint;
 import org.permerge.checkpoint.Preprocessor;
 import org.permerge.model.HubertEncoder;
 import org.permerge.model.Taps;

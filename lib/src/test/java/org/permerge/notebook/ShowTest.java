@@ -2,6 +2,7 @@ package org.permerge.notebook;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -11,6 +12,9 @@ import java.util.List;
 import me.tongfei.progressbar.ProgressBar;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.permerge.io.PlotlyJs;
+import org.permerge.io.Progress;
+import org.permerge.io.PlotlyJsTest;
 import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.Table;
 
@@ -84,5 +88,19 @@ class ShowTest {
         String lastFrame = log.get(log.size() - 1).content();
         assertTrue(lastFrame.contains("100%") && lastFrame.contains("5/5"), lastFrame);
         assertFalse(lastFrame.contains("\u001B"), "ANSI escapes leaked into HTML");
+    }
+
+    @Test
+    void lowerLayersFindTheNotebookProgressThroughTheServiceLoader() {
+        Progress standard = Progress.standard();
+        assertInstanceOf(NotebookProgress.Display.class, standard);
+        RecordingSink sink = new RecordingSink();
+        Show.use(sink);
+        try (ProgressBar bar = standard.start("extract", 2)) {
+            bar.stepBy(2);
+            bar.refresh();
+        }
+        assertFalse(sink.log.isEmpty(), "the bar must draw into the notebook");
+        assertTrue(sink.log.get(0).content().contains("permerge-progress"), sink.log.get(0).content());
     }
 }

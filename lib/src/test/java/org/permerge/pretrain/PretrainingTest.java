@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.permerge.checkpoint.EncoderCheckpoint;
+import org.permerge.model.EncoderCheckpoint;
 import org.permerge.checkpoint.StateDict;
 import org.permerge.model.EncoderConfig;
 import org.permerge.model.EncoderOutput;

@@ -3,7 +3,7 @@ package org.permerge.audio.corpus;
 import org.permerge.audio.Audio;
 import org.permerge.audio.Manifest;
 import org.permerge.audio.Wav;
-import org.permerge.checkpoint.AtomicFiles;
+import org.permerge.io.AtomicFiles;
 
 import java.nio.file.Path;
 import java.util.SplittableRandom;

@@ -1,6 +1,6 @@
 package org.permerge.audio.corpus;
 
-import org.permerge.checkpoint.AtomicFiles;
+import org.permerge.io.AtomicFiles;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;

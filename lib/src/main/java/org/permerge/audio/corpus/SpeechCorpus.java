@@ -5,7 +5,7 @@ import org.permerge.audio.ExternalTool;
 import org.permerge.audio.Manifest;
 import org.permerge.audio.Resampler;
 import org.permerge.audio.Wav;
-import org.permerge.checkpoint.AtomicFiles;
+import org.permerge.io.AtomicFiles;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -18,7 +18,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
-import org.permerge.checkpoint.AtomicFiles;
+import org.permerge.io.AtomicFiles;
 import org.permerge.checkpoint.HttpDownload;
 
 /**

@@ -1,0 +1,285 @@
+package org.permerge.study;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.permerge.Version;
+import org.permerge.audio.Manifest;
+import org.permerge.bench.Domain;
+import org.permerge.bench.FbankFeatures;
+import org.permerge.bench.FeatureCache;
+import org.permerge.bench.Interval;
+import org.permerge.bench.LayerFeatures;
+import org.permerge.bench.ModelHash;
+import org.permerge.bench.PairedBootstrap;
+import org.permerge.bench.ProbeFeatures;
+import org.permerge.bench.ProbeTask;
+import org.permerge.bench.ScoreTable;
+import org.permerge.bench.TaskOutcome;
+import org.permerge.bench.TaskSpec;
+import org.permerge.model.EncoderCheckpoint;
+import org.permerge.checkpoint.Preprocessor;
+import org.permerge.checkpoint.StateDict;
+import org.permerge.correlate.AlignmentStatistics;
+import org.permerge.merge.Alignment;
+import org.permerge.merge.Interpolation;
+import org.permerge.merge.Lambda;
+import org.permerge.merge.MergeRecipe;
+import org.permerge.merge.Repair;
+import org.permerge.model.HubertEncoder;
+import org.permerge.permute.PermutationSpec;
+
+/**
+ * The whole study in one call ({@code ./permerge reproduce}): corpora → calibration statistics of A and B →
+ * matching per recipe → merges (recipes at the main λ, the λ sweep with and without REPAIR) → probes for A, B,
+ * every merge and the log-mel baseline → the results folder. Pooled features are cached by weight content, so
+ * a merge equal to an earlier model (λ = 1 of any recipe is A) is not extracted twice.
+ */
+public final class Reproduction {
+    /** Row name of the log-mel baseline. */
+    public static final String FBANK = "fbank (log-mel)";
+
+    /**
+     * What a run produced.
+     *
+     * @param out          the results folder
+     * @param table        the scores
+     * @param sweep        every merged model
+     * @param diagnostics  per recipe and space: moved fraction and matched correlation
+     * @param checks       the identity checks and whether each held
+     * @param provenance   what was recorded in provenance.json
+     * @param elapsed      wall time
+     */
+    public record Result(Path out, ScoreTable table, List<SweepPoint> sweep, List<SpaceDiagnostics> diagnostics,
+                         Map<String, Boolean> checks, Map<String, Object> provenance, Duration elapsed) {
+        /** Whether every identity check held. */
+        public boolean checksPassed() {
+            return checks.values().stream().allMatch(Boolean::booleanValue);
+        }
+    }
+
+    private Reproduction() {}
+
+    /** Runs the study described by {@code config}; paths in it are relative to {@code project}. */
+    public static Result run(StudyConfig config, Path project, Path out) {
+        boolean pytorch = "PyTorch".equals(ai.djl.engine.Engine.getInstance().getEngineName());
+        int before = pytorch ? ai.djl.pytorch.jni.JniUtils.getNumThreads() : 0;
+        try {
+            if (config.threads() > 0 && pytorch) {
+                // Small encoders gain nothing from a thread pool, and on a shared machine OpenMP's spinning workers
+                // made extraction ~13x slower here (20.3 s vs 1.5 s for 64 clips of the tiny fixture).
+                ai.djl.pytorch.jni.JniUtils.setNumThreads(config.threads());
+            }
+            return runStudy(config, project, out);
+        } finally {
+            if (pytorch) ai.djl.pytorch.jni.JniUtils.setNumThreads(before);
+        }
+    }
+
+    private static Result runStudy(StudyConfig config, Path project, Path out) {
+        Instant t0 = Instant.now();
+        Map<String, Object> prov = new LinkedHashMap<>();
+        Map<String, Double> seconds = new LinkedHashMap<>();
+        prov.put("permerge_version", Version.VERSION);
+        prov.put("started", t0.toString());
+        prov.put("preset", config.name());
+        prov.put("config", com.google.gson.JsonParser.parseString(config.toJson()));
+        prov.put("threads", config.threads());
+
+        Instant t = Instant.now();
+        StudyInputs inputs = StudyInputs.prepare(config, project);
+        EncoderCheckpoint a = inputs.modelA();
+        EncoderCheckpoint b = inputs.modelB();
+        prov.put("model_a", describe(config.modelA(), a));
+        prov.put("model_b", describe(config.modelB(), b));
+        Manifest speech = inputs.speech();
+        Manifest music = inputs.music();
+        prov.put("corpora", Map.of("speech", Map.of("manifest_sha256", speech.checksum(), "clips", speech.size()),
+                "music", Map.of("manifest_sha256", music.checksum(), "clips", music.size())));
+        seconds.put("models_and_corpora", since(t));
+
+        // Calibration: clips of both domains shuffled together, as the paper does (statistics cached by content).
+        t = Instant.now();
+        List<Manifest.Clip> calibration = inputs.calibration().clips();
+        AlignmentStatistics stats = inputs.statistics();
+        stats.save(out.resolve("calibration-statistics.safetensors"));
+        // the draw as a manifest: `permerge stats|merge --calibration <out>/calibration.jsonl` re-runs any step by hand
+        inputs.writeCalibration(out.resolve("calibration.jsonl"));
+        prov.put("calibration_manifest_sha256", inputs.calibration().checksum());
+        prov.put("calibration_clips", calibration.size());
+        prov.put("calibration_frames", stats.framesPerSpace());
+        seconds.put("calibration", since(t));
+
+        // Matching per recipe.
+        t = Instant.now();
+        Map<String, Alignment> alignments = new LinkedHashMap<>();
+        List<SpaceDiagnostics> diagnostics = new ArrayList<>();
+        for (String r : config.allRecipes()) {
+            Alignment al = Alignment.solve(stats, MergeRecipe.parse(r));
+            alignments.put(r, al);
+            for (Alignment.SpaceMatch m : al.matches()) {
+                if (m.permuted()) {
+                    diagnostics.add(new SpaceDiagnostics(r, m.space(), m.movedFraction(), m.meanCorrelationBefore(), m.meanCorrelationAfter()));
+                }
+            }
+        }
+        seconds.put("matching", since(t));
+
+        // Tasks and the models to probe.
+        List<ProbeTask> tasks = new ArrayList<>();
+        List<String> taskManifests = new ArrayList<>(List.of(speech.checksum(), music.checksum()));
+        for (StudyConfig.TaskEntry e : config.tasks()) {
+            Manifest source = e.manifest() != null ? Manifest.read(StudyInputs.resolve(project, e.manifest()))
+                    : e.domain() == Domain.SPEECH ? speech : music;
+            if (e.manifest() != null) taskManifests.add(source.checksum());
+            tasks.add(ProbeTask.of(e.spec(), source, config.maxClipsPerSplit(), config.seed()));
+        }
+        List<Manifest.Clip> probeClips = ProbeTask.union(tasks);
+        taskManifests.add(String.join(",", probeClips.stream().map(Manifest.Clip::id).toList()));
+        String probeSet = ModelHash.combine(taskManifests.toArray(new String[0]));
+        FeatureCache cache = FeatureCache.inProject(project);
+
+        ScoreTable.Builder table = ScoreTable.builder().setTasks(tasks.stream().map(ProbeTask::spec).toList())
+                .setBaseline(FBANK).setReferences(config.modelA().label(), config.modelB().label())
+                .optBootstrap(new PairedBootstrap(config.bootstrapReplicates(), config.seed()));
+        Map<String, Map<String, double[]>> layerWeights = new LinkedHashMap<>();
+        Map<String, Map<String, TaskOutcome>> rows = new LinkedHashMap<>();
+
+        t = Instant.now();
+        LayerFeatures fbank = cache.getOrCompute(FeatureCache.key("log-mel-80-mean-std", probeSet, FbankFeatures.KIND),
+                Map.of("model", FBANK), () -> FbankFeatures.compute(probeClips));
+        probe(FBANK, fbank, tasks, config, table, layerWeights, rows);
+        probe(config.modelA().label(), features(a.config(), a.weights(), a.preprocessor(), probeClips, probeSet, cache, config, "A"),
+                tasks, config, table, layerWeights, rows);
+        probe(config.modelB().label(), features(b.config(), b.weights(), b.preprocessor(), probeClips, probeSet, cache, config, "B"),
+                tasks, config, table, layerWeights, rows);
+        seconds.put("baseline_and_endpoint_probes", since(t));
+
+        // Merges: the recipes at the main λ, then the sweep.
+        t = Instant.now();
+        List<SweepPoint> sweep = new ArrayList<>();
+        List<SweepPoint> todo = new ArrayList<>();
+        for (String r : config.recipes()) todo.add(new SweepPoint(r, config.lambda(), false, SweepPoint.rowName(r, config.lambda(), false)));
+        for (String r : config.sweepRecipes()) {
+            for (double l : config.sweepLambdas()) {
+                for (String mode : config.repairModes()) {
+                    boolean rep = !mode.equals("none");
+                    SweepPoint p = new SweepPoint(r, l, rep, SweepPoint.rowName(r, l, rep));
+                    if (todo.stream().noneMatch(q -> q.model().equals(p.model()))) todo.add(p);
+                }
+            }
+        }
+        PermutationSpec spec = PermutationSpec.hubert(a.config());
+        Map<String, Object> repairs = new LinkedHashMap<>();
+        boolean measured = config.repairModes().stream().filter(m -> !m.equals("none")).findFirst().orElse("closed").equals("measured");
+        // measured REPAIR runs every repaired merge over the calibration clips: load them once, not per merge
+        List<float[]> repairAudio = measured ? prepared(calibration, a.preprocessor(), a.config()) : null;
+        for (SweepPoint p : todo) {
+            Alignment al = alignments.get(p.recipe());
+            Lambda lambda = Lambda.global(p.lambda());
+            StateDict merged = Interpolation.interpolate(spec, a.weights(), b.weights(), al.permutations(), lambda);
+            if (p.repair()) {
+                List<Repair.SpaceRepair> rep = measured
+                        ? Repair.measured(merged, stats, al.permutations(), lambda, repairAudio, config.batchSize())
+                        : Repair.closedForm(merged, stats, al.permutations(), lambda);
+                repairs.put(p.model(), rep.stream().map(x -> x.space() + (x.applied() ? " applied" : " n/a: " + x.note())).toList());
+            }
+            // The merged model keeps A's preprocessing.
+            probe(p.model(), features(a.config(), merged, a.preprocessor(), probeClips, probeSet, cache, config, p.model()),
+                    tasks, config, table, layerWeights, rows);
+            sweep.add(p);
+        }
+        seconds.put("merges_and_probes", since(t));
+        prov.put("repair", repairs);
+
+        ScoreTable scores = table.build();
+        Map<String, Boolean> checks = config.checks() ? checks(scores, config, rows) : Map.of();
+        prov.put("checks", checks);
+        prov.put("feature_cache", Map.of("dir", cache.dir().toString(), "hits", cache.hits(), "misses", cache.misses()));
+        prov.put("bootstrap", Map.of("replicates", config.bootstrapReplicates(), "seed", config.seed(), "level", 0.95));
+        prov.put("probe", config.probe());
+        prov.put("seconds", seconds);
+        Duration elapsed = Duration.between(t0, Instant.now());
+        prov.put("elapsed_seconds", elapsed.toMillis() / 1000.0);
+        ResultsWriter.write(out, scores, sweep, diagnostics, layerWeights, prov);
+        return new Result(out, scores, sweep, diagnostics, checks, prov, elapsed);
+    }
+
+    /**
+     * The two identities of the ci preset: identity at λ = 1 is exactly A (same per-clip predictions); the main
+     * permuted recipe at λ = 0 is π(B), which computes what B computes, so its scores lie in B's bootstrap interval.
+     */
+    static Map<String, Boolean> checks(ScoreTable table, StudyConfig config, Map<String, Map<String, TaskOutcome>> rows) {
+        Map<String, Boolean> out = new LinkedHashMap<>();
+        String idOne = SweepPoint.rowName("identity", 1.0, false);
+        if (rows.containsKey(idOne)) {
+            boolean same = true;
+            for (TaskSpec t : table.tasks()) {
+                same &= Arrays.equals(rows.get(idOne).get(t.name()).correct(), rows.get(config.modelA().label()).get(t.name()).correct());
+            }
+            out.put("identity λ=1 gives exactly A's row (per-clip predictions equal)", same);
+        }
+        for (String r : config.allRecipes()) {
+            if (r.equals("identity")) continue;
+            String zero = SweepPoint.rowName(r, 0.0, false);
+            if (!rows.containsKey(zero)) continue;
+            boolean inside = true;
+            for (TaskSpec t : table.tasks()) {
+                Interval bi = table.interval(config.modelB().label(), ScoreTable.Column.task(t, ScoreTable.Scale.RAW));
+                inside &= bi.contains(table.interval(zero, ScoreTable.Column.task(t, ScoreTable.Scale.RAW)).estimate());
+            }
+            out.put(r + " λ=0 gives B's row (every task within B's 95 % bootstrap interval)", inside);
+        }
+        return out;
+    }
+
+    private static void probe(String model, LayerFeatures features, List<ProbeTask> tasks, StudyConfig config,
+                              ScoreTable.Builder table, Map<String, Map<String, double[]>> layerWeights,
+                              Map<String, Map<String, TaskOutcome>> rows) {
+        for (ProbeTask task : tasks) {
+            ProbeTask.Result r = task.evaluateWithProbe(features, config.probe());
+            table.add(model, r.outcome());
+            layerWeights.computeIfAbsent(model, k -> new LinkedHashMap<>()).put(task.spec().name(), r.probe().layerWeights());
+            rows.computeIfAbsent(model, k -> new LinkedHashMap<>()).put(task.spec().name(), r.outcome());
+            System.err.printf(Locale.ROOT, "permerge: %-32s %-10s %.1f %%%n", model, task.spec().name(), 100 * r.outcome().value());
+        }
+    }
+
+    private static LayerFeatures features(org.permerge.model.EncoderConfig config, StateDict weights, Preprocessor pre,
+                                          List<Manifest.Clip> clips, String probeSet, FeatureCache cache, StudyConfig study,
+                                          String label) {
+        String key = FeatureCache.key(ModelHash.of(weights), ModelHash.combine(probeSet, pre.toString()), "hidden-states-mean");
+        return cache.getOrCompute(key, Map.of("model", label), () -> {
+            try (HubertEncoder enc = HubertEncoder.create(config, weights)) {
+                return ProbeFeatures.hiddenStates(enc, pre, clips, study.batchSize(), label);
+            }
+        });
+    }
+
+    private static Map<String, Object> describe(StudyConfig.ModelSource src, EncoderCheckpoint c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("path", src.path());
+        if (src.randomSeed() != null) m.put("random_seed", src.randomSeed());
+        m.put("weights_sha256", ModelHash.of(c.weights()));
+        m.put("preprocessor", c.preprocessor().toString());
+        m.put("hidden_size", c.config().hiddenSize());
+        m.put("layers", c.config().numHiddenLayers());
+        return m;
+    }
+
+    private static List<float[]> prepared(List<Manifest.Clip> clips, Preprocessor pre, org.permerge.model.EncoderConfig config) {
+        List<float[]> out = new ArrayList<>();
+        for (Manifest.Clip c : clips) out.add(ProbeFeatures.prepare(c, pre, config.receptiveField()));
+        return out;
+    }
+
+    private static double since(Instant t) {
+        return Duration.between(t, Instant.now()).toMillis() / 1000.0;
+    }
+}
