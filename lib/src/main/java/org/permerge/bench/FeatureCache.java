@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 import org.permerge.Version;
 import org.permerge.checkpoint.CheckpointFormatException;
+import org.permerge.checkpoint.ModelHash;
 
 /**
  * Pooled probe features on disk ({@code .cache/features/<key>.safetensors}), keyed by the content hash of the

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.permerge.audio.Manifest;
+import org.permerge.checkpoint.ModelHash;
 
 /**
  * One task ready to probe: its {@link TaskSpec} and the manifest view whose clips carry this task's split

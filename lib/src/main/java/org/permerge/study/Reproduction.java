@@ -16,7 +16,7 @@ import org.permerge.bench.FbankFeatures;
 import org.permerge.bench.FeatureCache;
 import org.permerge.bench.Interval;
 import org.permerge.bench.LayerFeatures;
-import org.permerge.bench.ModelHash;
+import org.permerge.checkpoint.ModelHash;
 import org.permerge.bench.PairedBootstrap;
 import org.permerge.bench.ProbeFeatures;
 import org.permerge.bench.ProbeTask;

@@ -11,7 +11,7 @@ import java.util.Random;
 import org.permerge.audio.Manifest;
 import org.permerge.audio.corpus.Corpora;
 import org.permerge.audio.corpus.CorpusOptions;
-import org.permerge.bench.ModelHash;
+import org.permerge.checkpoint.ModelHash;
 import org.permerge.model.EncoderCheckpoint;
 import org.permerge.correlate.AlignmentStatistics;
 import org.permerge.extract.PairedExtraction;

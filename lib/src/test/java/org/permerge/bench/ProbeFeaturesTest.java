@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.permerge.audio.Manifest;
 import org.permerge.audio.Wav;
+import org.permerge.checkpoint.ModelHash;
 import org.permerge.model.EncoderCheckpoint;
 import org.permerge.checkpoint.Preprocessor;
 import org.permerge.model.EncoderOutput;

@@ -185,7 +185,7 @@ class PretrainingTest {
         String a = Files.readString(dir.resolve("a").resolve(EncoderCheckpoint.PROVENANCE_FILE));
         String b = Files.readString(dir.resolve("b").resolve(EncoderCheckpoint.PROVENANCE_FILE));
         String c = Files.readString(dir.resolve("c").resolve(EncoderCheckpoint.PROVENANCE_FILE));
-        String start = org.permerge.bench.ModelHash.of(Initialization.random(tiny, 99));
+        String start = org.permerge.checkpoint.ModelHash.of(Initialization.random(tiny, 99));
         assertTrue(a.contains("\"pretrain.init_weights_sha256\": \"" + start + "\""), a);
         assertTrue(b.contains("\"pretrain.init_weights_sha256\": \"" + start + "\""), b);
         assertFalse(c.contains(start), "another init seed starts elsewhere");
