@@ -44,6 +44,18 @@ import java.util.function.Predicate;
 public final class Manifest {
     /** Header key of the (optional) audio root, relative to the manifest's folder. */
     public static final String AUDIO_ROOT = "audio_root";
+    /** Bytes a clip file may take per recorded sample (8 channels of float64), beyond which it is refused unread. */
+    static final long MAX_BYTES_PER_SAMPLE = 64;
+    private static volatile boolean verifyAudio = true;
+
+    /**
+     * Whether {@link Clip#load()} checks each file's sha256 against the manifest (on by default; the hash is taken
+     * over the bytes already read for decoding, so it costs one pass over memory). A command's {@code --no-verify}
+     * turns it off for the run.
+     */
+    public static void setVerifyAudio(boolean verify) {
+        verifyAudio = verify;
+    }
     private static final Gson GSON = new GsonBuilder().disableHtmlEscaping()
             .setObjectToNumberStrategy(com.google.gson.ToNumberPolicy.LONG_OR_DOUBLE).create();
 
@@ -74,12 +86,70 @@ public final class Manifest {
 
         /** The audio file on disk. */
         public Path file() {
-            return root.resolve(path);
+            return root.resolve(path).normalize();
         }
 
-        /** Reads the clip's audio, checking that the file has the sample rate the manifest records. */
+        /**
+         * The clip's file, checked: it must resolve (symbolic links included) inside the audio root and be a regular
+         * file (not a device, FIFO or folder), of a size its recorded duration can explain.
+         */
+        public Path checkedFile() {
+            Path f = file();
+            Path real;
+            Path realRoot;
+            try {
+                realRoot = root.toRealPath();
+            } catch (IOException e) {
+                throw new UncheckedIOException("the audio root " + root + " of clip " + id + " does not exist or cannot be read", e);
+            }
+            try {
+                real = f.toRealPath();
+            } catch (NoSuchFileException e) {
+                throw new UncheckedIOException("audio file of clip " + id + " not found: " + f, e);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot resolve the audio file " + f + " of clip " + id + ": " + e.getMessage(), e);
+            }
+            if (!f.startsWith(root.normalize()) || !real.startsWith(realRoot)) {
+                throw new IllegalArgumentException("clip " + id + ": " + f + " resolves to " + real + ", outside the manifest's audio root "
+                        + realRoot + "; refused (clip paths must stay inside the audio root)");
+            }
+            if (!Files.isRegularFile(real)) {
+                throw new IllegalArgumentException("clip " + id + ": " + f + " is not a regular file (a folder, device or FIFO); refused");
+            }
+            long size;
+            try {
+                size = Files.size(real);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
+            }
+            long max = (long) Math.ceil((duration + 1) * sampleRate) * MAX_BYTES_PER_SAMPLE + (1 << 20);
+            if (size > max) {
+                throw new IllegalArgumentException("clip " + id + ": " + f + " is " + size + " bytes, more than " + max + " that "
+                        + duration + " s at " + sampleRate + " Hz can take; refused unread");
+            }
+            return real;
+        }
+
+        /**
+         * Reads the clip's audio from a {@linkplain #checkedFile() checked file}, verifying its sha256 against the
+         * manifest (unless turned off with {@link #setVerifyAudio}) and that it has the recorded sample rate.
+         */
         public Audio load() {
-            Audio a = Wav.read(file());
+            Path real = checkedFile();
+            byte[] bytes;
+            try {
+                bytes = Files.readAllBytes(real);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + file() + " (clip " + id + "): " + e.getMessage(), e);
+            }
+            if (verifyAudio) {
+                String h = Manifest.sha256(bytes);
+                if (!h.equals(sha256)) {
+                    throw new IllegalStateException("clip " + id + ": " + file() + " has sha256 " + h + ", the manifest records " + sha256
+                            + " (the file changed or the manifest is wrong; --no-verify skips the check)");
+                }
+            }
+            Audio a = Wav.decode(bytes, file().toString());
             if (a.sampleRate() != sampleRate) {
                 throw new AudioFormatException(file() + ": sample rate " + a.sampleRate() + " but the manifest records "
                         + sampleRate + " for clip " + id);
@@ -166,7 +236,15 @@ public final class Manifest {
         if (path.startsWith("/") || path.contains("\\")) {
             throw new IllegalArgumentException(where + ": path '" + path + "' must be relative and '/'-separated");
         }
+        Path rel = Path.of(path).normalize();
+        if (rel.toString().isEmpty() || rel.startsWith("..")) {
+            throw new IllegalArgumentException(where + ": path '" + path + "' leaves the audio root " + root
+                    + " (clip paths must name a file inside it)");
+        }
         double duration = number(o, "duration", where).doubleValue();
+        if (!(duration >= 0) || Double.isInfinite(duration)) {
+            throw new IllegalArgumentException(where + ": duration " + duration + " is not a non-negative number of seconds");
+        }
         Number sr = number(o, "sample_rate", where);
         if (sr.doubleValue() != sr.intValue() || sr.intValue() <= 0) {
             throw new IllegalArgumentException(where + ": sample_rate " + sr + " is not a positive integer");
@@ -334,11 +412,11 @@ public final class Manifest {
         List<String> bad = new ArrayList<>();
         for (Clip c : clips) {
             Path f = c.file();
-            if (!Files.isRegularFile(f)) {
-                bad.add(c.id() + ": missing " + f);
-            } else {
-                String h = sha256(f);
+            try {
+                String h = sha256(c.checkedFile());
                 if (!h.equals(c.sha256())) bad.add(c.id() + ": " + f + " has sha256 " + h + ", manifest says " + c.sha256());
+            } catch (RuntimeException e) {
+                bad.add(c.id() + ": " + e.getMessage());
             }
             if (bad.size() >= 5) break;
         }
