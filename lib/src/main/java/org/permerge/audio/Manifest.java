@@ -184,7 +184,7 @@ public final class Manifest {
     /** A manifest held in memory (e.g. by a corpus generator) whose clip paths are relative to {@code root}. */
     public static Manifest of(Map<String, Object> header, List<Clip> clips, Path root) {
         Manifest m = new Manifest(header, clips, root, null);
-        return new Manifest(header, clips, root, sha256(m.serialize(header).getBytes(StandardCharsets.UTF_8)));
+        return new Manifest(header, clips, root, sha256(m.serialize(header, m.writtenRoot()).getBytes(StandardCharsets.UTF_8)));
     }
 
     /** Reads a manifest; malformed lines name the file and line number. */
@@ -372,29 +372,40 @@ public final class Manifest {
         Path dir = target.toAbsolutePath().getParent();
         Map<String, Object> h = new LinkedHashMap<>(header);
         h.remove(AUDIO_ROOT);
-        Path absRoot = root.toAbsolutePath().normalize();
+        Path absRoot = writtenRoot();
         if (!absRoot.equals(dir.normalize())) h.put(AUDIO_ROOT, dir.normalize().relativize(absRoot).toString().replace('\\', '/'));
-        AtomicFiles.writeString(target, serialize(h));
+        AtomicFiles.writeString(target, serialize(h, absRoot));
     }
 
     /**
-     * A clip's path relative to this manifest's audio root: as recorded, or — for a clip drawn from another
-     * manifest (e.g. a calibration set mixing two corpora) — rebased so that the written file still finds it.
+     * The audio root a written copy records: this manifest's root, widened to the deepest folder that also holds
+     * every clip drawn from another manifest (e.g. a calibration set mixing two corpora), because a reader refuses
+     * clip paths that leave their audio root.
      */
-    private String pathFromRoot(Clip c) {
+    private Path writtenRoot() {
         Path absRoot = root.toAbsolutePath().normalize();
+        for (Clip c : clips) {
+            if (c.root() == null) continue;
+            Path f = c.root().toAbsolutePath().normalize().resolve(c.path()).normalize();
+            while (!f.startsWith(absRoot)) absRoot = absRoot.getParent();
+        }
+        return absRoot;
+    }
+
+    /** A clip's path relative to the written audio root: as recorded, or rebased for a clip from another root. */
+    private static String pathFromRoot(Clip c, Path absRoot) {
         Path clipRoot = c.root() == null ? absRoot : c.root().toAbsolutePath().normalize();
         if (clipRoot.equals(absRoot)) return c.path();
         return absRoot.relativize(clipRoot.resolve(c.path()).normalize()).toString().replace('\\', '/');
     }
 
-    private String serialize(Map<String, Object> h) {
+    private String serialize(Map<String, Object> h, Path absRoot) {
         StringBuilder sb = new StringBuilder();
         sb.append(GSON.toJson(Map.of("manifest", h))).append('\n');
         for (Clip c : clips) {
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("id", c.id());
-            row.put("path", pathFromRoot(c));
+            row.put("path", pathFromRoot(c, absRoot));
             row.put("duration", c.duration());
             row.put("sample_rate", c.sampleRate());
             row.put("labels", c.labels());
@@ -412,6 +423,11 @@ public final class Manifest {
         List<String> bad = new ArrayList<>();
         for (Clip c : clips) {
             Path f = c.file();
+            if (!Files.exists(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                bad.add(c.id() + ": missing " + f);
+                if (bad.size() >= 5) break;
+                continue;
+            }
             try {
                 String h = sha256(c.checkedFile());
                 if (!h.equals(c.sha256())) bad.add(c.id() + ": " + f + " has sha256 " + h + ", manifest says " + c.sha256());

@@ -59,17 +59,8 @@ public final class StudyInputs {
         header.put("clips_per_domain", config.calibrationClipsPerDomain());
         header.put("speech_manifest_sha256", speech.checksum());
         header.put("music_manifest_sha256", music.checksum());
-        // The audio root is the deepest folder holding both corpora: a written copy must name its clips inside its
-        // root (Manifest refuses paths that leave it), wherever the corpora live.
-        Manifest calibration = Manifest.of(header, clips, commonFolder(speech.audioRoot(), music.audioRoot()));
+        Manifest calibration = Manifest.of(header, clips, project.toAbsolutePath().normalize());
         return new StudyInputs(config, project, a, b, speech, music, calibration);
-    }
-
-    private static Path commonFolder(Path x, Path y) {
-        Path a = x.toAbsolutePath().normalize();
-        Path b = y.toAbsolutePath().normalize();
-        while (!b.startsWith(a)) a = a.getParent();
-        return a;
     }
 
     public StudyConfig config() {

@@ -40,7 +40,10 @@ public final class ReproduceCommand implements Callable<Integer> {
         StudyConfig config = StudyConfig.load(preset);
         if (threads != null) config = config.withThreads(threads);
         Path dir = out != null ? out : newResultsFolder(project, config.name());
-        if (out != null) new OutputPaths().input("project", project.resolve("data-manifests")).input("--preset", Path.of(preset)).folder("--out", out, force);
+        if (out != null) {
+            Path presetFile = Files.isRegularFile(Path.of(preset)) ? Path.of(preset) : null;
+            new OutputPaths().input("data-manifests", project.resolve("data-manifests")).input("--preset", presetFile).folder("--out", out, force);
+        }
         System.err.println("permerge: reproducing preset '" + config.name() + "' into " + dir);
         Reproduction.Result r = Reproduction.run(config, project, dir);
         System.out.println(r.table().toMarkdown());

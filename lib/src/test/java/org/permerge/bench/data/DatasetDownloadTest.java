@@ -207,7 +207,8 @@ class DatasetDownloadTest {
         Files.delete(root.resolve(".downloads/f/archives/f.tar.gz"));
         files.put("/f.tar.gz", forged);
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> downloader().download(m, root));
-        assertTrue(e.getMessage().contains("differs from the one recorded"), e.getMessage());
+        assertTrue(e.getMessage().contains("expected sha256 " + hex("SHA-256", planting)),
+                "checked against the genuine recorded hash: " + e.getMessage());
         assertEquals("first", Files.readString(root.resolve("f/n/a.wav")), "the unpacked data is untouched");
 
         byte[] escaping = tarGz(Map.of("../.downloads/g/" + DatasetDownload.RECORD_FILE, fakeRecord));
