@@ -223,6 +223,13 @@ class ManifestTest {
         }
         String msg = assertThrows(IllegalStateException.class, m::verify).getMessage();
         assertTrue(msg.contains("passwd: ") && msg.contains("outside"), msg);
+
+        // A file verified once is not hashed again, but a file changed since (same size, new content) is.
+        assertArrayEquals(x, m.clips().get(4).load().mono());
+        float[] y = x.clone();
+        y[7] = -0.5f;
+        Wav.write(root.resolve("good.wav"), y, 16000);
+        assertTrue(assertThrows(IllegalStateException.class, m.clips().get(4)::load).getMessage().contains("the manifest records " + good));
         assertEquals("root:x:0:0:SECRET", Files.readString(outside), "nothing written");
 
         // A clip whose file is far larger than its duration allows is refused unread.
