@@ -101,4 +101,51 @@ class OutputPathsTest {
         }
         assertFalse(Files.exists(HttpDownload.partialOf(out.resolve("model.safetensors"))));
     }
+
+    @Test
+    void mergeWritesItsFolderOnceAndReplacesItOnlyWithForce() throws Exception {
+        Path audio = Files.createDirectories(tmp.resolve("audio"));
+        java.util.List<org.permerge.audio.Manifest.Clip> clips = new java.util.ArrayList<>();
+        java.util.Random rnd = new java.util.Random(3);
+        for (int c = 0; c < 2; c++) {
+            float[] x = new float[3200 + 800 * c];
+            for (int t = 0; t < x.length; t++) x[t] = (float) (0.3 * Math.sin(2 * Math.PI * (200 + 70 * c) * t / 16000) + 0.05 * rnd.nextGaussian());
+            Path wav = audio.resolve("c" + c + ".wav");
+            org.permerge.audio.Wav.write(wav, x, 16000);
+            clips.add(new org.permerge.audio.Manifest.Clip("c" + c, wav.getFileName().toString(), x.length / 16000.0, 16000,
+                    java.util.Map.of(), "calibration", java.util.Map.of(), java.util.Map.of(), org.permerge.audio.Manifest.sha256(wav), audio));
+        }
+        Path manifest = audio.resolve("calibration.jsonl");
+        org.permerge.audio.Manifest.of(java.util.Map.of("generator", "OutputPathsTest"), clips, audio).write(manifest);
+        String model = Fixtures.hubert("hubert-tiny-base").toString();
+        Path out = tmp.resolve("merged");
+        String[] merge = {"merge", "--a", model, "--b", model, "--calibration", manifest.toString(), "--recipe", "cnn", "--lambda", "0.5",
+            "--out", out.toString()};
+        StringWriter err = new StringWriter();
+        assertEquals(0, run(err, merge), err.toString());
+        EncoderCheckpoint first = EncoderCheckpoint.load(out);
+        String manifestBefore = Files.readString(manifest);
+
+        assertNotEquals(0, run(err, merge));
+        assertTrue(err.toString().contains("is not empty"), err.toString());
+        String[] saveInside = java.util.Arrays.copyOf(merge, merge.length + 3);
+        saveInside[merge.length] = "--force";
+        saveInside[merge.length + 1] = "--save-stats";
+        saveInside[merge.length + 2] = out.resolve("stats.safetensors").toString();
+        assertNotEquals(0, run(err, saveInside));
+        assertTrue(err.toString().contains("--save-stats") && err.toString().contains("lies inside"), err.toString());
+
+        String[] forced = java.util.Arrays.copyOf(merge, merge.length + 1);
+        forced[merge.length] = "--force";
+        assertEquals(0, run(err, forced), err.toString());
+        EncoderCheckpoint second = EncoderCheckpoint.load(out);
+        for (String n : first.weights().names()) {
+            assertArrayEquals(first.weights().get(n).toFloatArray(), second.weights().get(n).toFloatArray(), n);
+        }
+        assertEquals(manifestBefore, Files.readString(manifest), "the calibration manifest is untouched");
+        try (Stream<Path> st = Files.list(tmp)) {
+            assertEquals(java.util.Set.of("audio", "merged"), java.util.Set.copyOf(st.map(p -> p.getFileName().toString()).toList()),
+                    "no temporary sibling left");
+        }
+    }
 }
