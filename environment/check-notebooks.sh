@@ -69,6 +69,9 @@ failed=(); t_all=$(date +%s)
 for f in "${notebooks[@]}"; do
   name="$(basename "$f" .ipynb)"; t0=$(date +%s)
   log="$out/$name.log"; ok=0
+  # A notebook's own outputs (Project.results: results/notebooks/<name>/, e.g. 03's cli-merge folder) are
+  # removed first: commands refuse to overwrite a non-empty output, and a rerun must not see stale files.
+  rm -rf "$ROOT/results/notebooks/$name" "$out/$name.ipynb" "$out/$name.html" "$out/$name.png"
   # run_notebook.py waits for the kernel's sockets before talking to it (the start-up race); a start
   # that still hangs never answers, so a short startup timeout and a retry beat waiting longer
   for attempt in 1 2 3 4; do

@@ -72,8 +72,8 @@ public final class Wav {
         if (!riff.equals("RIFF")) {
             String hint = riff.equals("RIFX") ? " (big-endian RIFX is not supported)"
                     : riff.equals("RF64") ? " (RF64 is not supported)" : "";
-            throw new AudioFormatException(name + ": not a WAV file: expected 'RIFF' at offset 0, found '"
-                    + printable(riff) + "'" + hint);
+            // The bytes found are not echoed: the file may be anything (a message must not leak its content).
+            throw new AudioFormatException(name + ": not a WAV file: it does not start with 'RIFF'" + hint);
         }
         if (!fourcc(b, 8).equals("WAVE")) {
             throw new AudioFormatException(name + ": RIFF form type is '" + printable(fourcc(b, 8))

@@ -37,6 +37,13 @@ import java.util.regex.Pattern;
 public final class HttpDownload {
     /** Attempts per fetch; each attempt resumes where the previous one stopped. */
     static final int ATTEMPTS = 5;
+    /** How long to wait for a connection to open. */
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * How long a server may stay silent (before its headers, or between two pieces of the body) before the attempt
+     * is abandoned; with {@link #ATTEMPTS} this bounds a stalled server's hold to a few minutes, not hours.
+     */
+    static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
     /** File locks are held per process, so threads of one process also need a monitor per file. */
     private static final java.util.concurrent.ConcurrentMap<Path, Object> IN_PROCESS = new java.util.concurrent.ConcurrentHashMap<>();
@@ -46,21 +53,27 @@ public final class HttpDownload {
     private final boolean offline;
     private final boolean progress;
     private final Duration retryDelay;
+    private final Duration readTimeout;
 
     /**
      * @param offline  when true every fetch of a missing file fails with instructions instead of using the network
      * @param progress whether to show a progress bar on the terminal for large files
      */
     public HttpDownload(boolean offline, boolean progress) {
-        this(HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).connectTimeout(Duration.ofSeconds(30)).build(),
-                offline, progress, Duration.ofSeconds(1));
+        this(HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).connectTimeout(CONNECT_TIMEOUT).build(),
+                offline, progress, Duration.ofSeconds(1), READ_TIMEOUT);
     }
 
     HttpDownload(HttpClient client, boolean offline, boolean progress, Duration retryDelay) {
+        this(client, offline, progress, retryDelay, READ_TIMEOUT);
+    }
+
+    HttpDownload(HttpClient client, boolean offline, boolean progress, Duration retryDelay, Duration readTimeout) {
         this.client = client;
         this.offline = offline;
         this.progress = progress;
         this.retryDelay = retryDelay;
+        this.readTimeout = readTimeout;
     }
 
     /** A downloader configured from the environment: {@code HF_HUB_OFFLINE}, progress bars on. */
@@ -146,7 +159,8 @@ public final class HttpDownload {
                             + " already in place", -1, e);
                 }
                 if (attempt == ATTEMPTS) {
-                    throw new DownloadException("download of " + url + " failed " + ATTEMPTS + " times, last: " + e
+                    throw new DownloadException("download of " + url + " failed " + ATTEMPTS + " times (connect timeout "
+                            + CONNECT_TIMEOUT.toSeconds() + " s, read timeout " + readTimeout.toMillis() / 1000.0 + " s), last: " + e
                             + "; the " + Files.size(partial) + " bytes received are kept in " + partial
                             + " and the next attempt resumes from there", -1, e);
                 }
@@ -181,56 +195,131 @@ public final class HttpDownload {
      */
     private boolean transfer(URI url, Path partial) throws IOException {
         long have = Files.exists(partial) ? Files.size(partial) : 0;
-        HttpRequest.Builder rb = HttpRequest.newBuilder(url).GET().timeout(Duration.ofMinutes(10))
+        // The request timeout covers the wait for the headers; the body is watched by receive().
+        HttpRequest.Builder rb = HttpRequest.newBuilder(url).GET().timeout(readTimeout)
                 .header("Accept-Encoding", "identity");
         if (have > 0) rb.header("Range", "bytes=" + have + "-");
-        HttpResponse<InputStream> resp;
+        HttpResponse<java.util.concurrent.Flow.Publisher<java.util.List<java.nio.ByteBuffer>>> resp;
         try {
-            resp = client.send(rb.build(), HttpResponse.BodyHandlers.ofInputStream());
+            resp = client.send(rb.build(), HttpResponse.BodyHandlers.ofPublisher());
+        } catch (java.net.http.HttpTimeoutException e) {
+            throw new java.net.http.HttpTimeoutException("no answer from " + url.getHost() + " within " + readTimeout.toSeconds()
+                    + " s (" + e.getMessage() + ")");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DownloadException("interrupted while downloading " + url);
         }
         int status = resp.statusCode();
-        try (InputStream body = resp.body()) {
-            long total;
-            boolean append;
-            if (status == 206 && have > 0) {
-                Matcher m = CONTENT_RANGE.matcher(resp.headers().firstValue("Content-Range").orElse(""));
-                if (!m.matches() || Long.parseLong(m.group(1)) != have) {
-                    // A range we did not ask for: start over rather than splice bytes at the wrong place.
-                    Files.deleteIfExists(partial);
-                    return false;
-                }
-                total = m.group(3).equals("*") ? -1 : Long.parseLong(m.group(3));
-                append = true;
-            } else if (status == 200) {
-                total = resp.headers().firstValueAsLong("Content-Length").orElse(-1);
-                append = false;
-            } else if (status == 416 && have > 0) {
-                Matcher m = TOTAL_ONLY.matcher(resp.headers().firstValue("Content-Range").orElse(""));
-                if (m.matches() && Long.parseLong(m.group(1)) == have) return true; // already complete
+        long total;
+        boolean append;
+        if (status == 206 && have > 0) {
+            Matcher m = CONTENT_RANGE.matcher(resp.headers().firstValue("Content-Range").orElse(""));
+            if (!m.matches() || Long.parseLong(m.group(1)) != have) {
+                // A range we did not ask for: start over rather than splice bytes at the wrong place.
+                discard(resp.body());
                 Files.deleteIfExists(partial);
                 return false;
-            } else {
-                throw httpError(url, status, resp);
             }
-            long start = append ? have : 0;
-            try (OutputStream out = Files.newOutputStream(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
-                 ProgressBar bar = bar(url, start, total)) {
-                byte[] buf = new byte[1 << 16];
-                int n;
-                while ((n = body.read(buf)) > 0) {
-                    out.write(buf, 0, n);
-                    if (bar != null) bar.stepBy(n);
+            total = m.group(3).equals("*") ? -1 : Long.parseLong(m.group(3));
+            append = true;
+        } else if (status == 200) {
+            total = resp.headers().firstValueAsLong("Content-Length").orElse(-1);
+            append = false;
+        } else if (status == 416 && have > 0) {
+            discard(resp.body());
+            Matcher m = TOTAL_ONLY.matcher(resp.headers().firstValue("Content-Range").orElse(""));
+            if (m.matches() && Long.parseLong(m.group(1)) == have) return true; // already complete
+            Files.deleteIfExists(partial);
+            return false;
+        } else {
+            discard(resp.body());
+            throw httpError(url, status, resp);
+        }
+        long start = append ? have : 0;
+        try (OutputStream out = Files.newOutputStream(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
+             ProgressBar bar = bar(url, start, total)) {
+            receive(url, resp.body(), out, bar);
+        }
+        long now = Files.size(partial);
+        if (total >= 0 && now != total) {
+            throw new IOException("connection ended after " + now + " of " + total + " bytes");
+        }
+        return true;
+    }
+
+    private static void discard(java.util.concurrent.Flow.Publisher<java.util.List<java.nio.ByteBuffer>> body) {
+        body.subscribe(HttpResponse.BodySubscribers.discarding());
+    }
+
+    /**
+     * Copies the body to {@code out}, abandoning it (and closing the connection) when no bytes arrive for the read
+     * timeout: a socket that stays open but silent would otherwise block a plain read for good.
+     */
+    private void receive(URI url, java.util.concurrent.Flow.Publisher<java.util.List<java.nio.ByteBuffer>> body, OutputStream out,
+                         ProgressBar bar) throws IOException {
+        java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.atomic.AtomicLong lastProgress = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
+        java.util.concurrent.atomic.AtomicReference<java.util.concurrent.Flow.Subscription> subscription =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        body.subscribe(new java.util.concurrent.Flow.Subscriber<>() {
+            @Override
+            public void onSubscribe(java.util.concurrent.Flow.Subscription s) {
+                subscription.set(s);
+                s.request(1);
+            }
+
+            @Override
+            public void onNext(java.util.List<java.nio.ByteBuffer> items) {
+                try {
+                    for (java.nio.ByteBuffer b : items) {
+                        int n = b.remaining();
+                        byte[] chunk = new byte[n];
+                        b.get(chunk);
+                        out.write(chunk);
+                        if (bar != null) bar.stepBy(n);
+                    }
+                    lastProgress.set(System.nanoTime());
+                    subscription.get().request(1);
+                } catch (IOException e) {
+                    subscription.get().cancel();
+                    done.completeExceptionally(e);
                 }
             }
-            long now = Files.size(partial);
-            if (total >= 0 && now != total) {
-                throw new IOException("connection ended after " + now + " of " + total + " bytes");
+
+            @Override
+            public void onError(Throwable t) {
+                done.completeExceptionally(t);
             }
-            return true;
+
+            @Override
+            public void onComplete() {
+                done.complete(null);
+            }
+        });
+        long timeoutNanos = readTimeout.toNanos();
+        while (true) {
+            long waited = System.nanoTime() - lastProgress.get();
+            try {
+                done.get(Math.max(1, timeoutNanos - waited), java.util.concurrent.TimeUnit.NANOSECONDS);
+                return;
+            } catch (java.util.concurrent.TimeoutException e) {
+                if (System.nanoTime() - lastProgress.get() >= timeoutNanos) {
+                    java.util.concurrent.Flow.Subscription s = subscription.get();
+                    if (s != null) s.cancel();
+                    throw new java.net.http.HttpTimeoutException("the server sent nothing for " + readTimeout.toMillis() / 1000.0
+                            + " s in the middle of " + url + " (read timeout); the connection was closed");
+                }
+            } catch (java.util.concurrent.ExecutionException e) {
+                Throwable c = e.getCause();
+                if (c instanceof IOException io) throw io;
+                throw new IOException(c.toString(), c);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                java.util.concurrent.Flow.Subscription s = subscription.get();
+                if (s != null) s.cancel();
+                throw new DownloadException("interrupted while downloading " + url);
+            }
         }
     }
 

@@ -40,13 +40,25 @@ public final class CalibrationCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "output folder (manifest.jsonl and clips/)")
     Path out;
 
+    @Option(names = "--force", description = "replace --out if it is not empty")
+    boolean force;
+
     @Override
     public Integer call() {
-        CalibrationDraw.Options o = new CalibrationDraw.Options(source, glob, clips, maxSeconds, rate, seed, out, skipUnreadable);
-        Manifest m;
-        try (ProgressBar bar = new ProgressBarBuilder().setTaskName("calibration").setInitialMax(clips)
-                .setStyle(ProgressBarStyle.ASCII).setUnit(" clips", 1).continuousUpdate().build()) {
-            m = CalibrationDraw.build(o, bar::stepTo);
+        new OutputPaths().input("--from", source).folder("--out", out, force);
+        Manifest[] drawn = new Manifest[1];
+        // Built beside --out and renamed into place: a failed draw leaves the previous one whole.
+        org.permerge.io.AtomicFiles.replaceFolder(out, dir -> {
+            CalibrationDraw.Options o = new CalibrationDraw.Options(source, glob, clips, maxSeconds, rate, seed, dir, skipUnreadable);
+            try (ProgressBar bar = new ProgressBarBuilder().setTaskName("calibration").setInitialMax(clips)
+                    .setStyle(ProgressBarStyle.ASCII).setUnit(" clips", 1).continuousUpdate().build()) {
+                drawn[0] = CalibrationDraw.build(o, bar::stepTo);
+            }
+        });
+        Manifest m = drawn[0];
+        Object shortClips = m.header().get("skipped_too_short");
+        if (shortClips instanceof Number n && n.longValue() > 0) {
+            System.out.println("skipped " + n + " files shorter than " + CalibrationDraw.MIN_SECONDS + " s (one encoder frame); drew others in their place");
         }
         System.out.printf("calibration draw: %d clips, %.1f s of audio -> %s%n  manifest sha256 %s%n", m.size(),
                 m.clips().stream().mapToDouble(Manifest.Clip::duration).sum(), out.resolve("manifest.jsonl"), m.checksum());

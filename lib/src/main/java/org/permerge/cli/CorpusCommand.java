@@ -39,10 +39,16 @@ public final class CorpusCommand implements Callable<Integer> {
             + "it records where the audio is relative to itself")
     Path record;
 
+    @Option(names = "--force", description = "rebuild the output folder (and replace --record) if they exist")
+    boolean force;
+
     @Override
     public Integer call() {
         Corpora.Domain d = Corpora.Domain.parse(domain);
         Path dir = out != null ? out : projectRoot().resolve(".cache/corpora").resolve(d.key());
+        OutputPaths guard = new OutputPaths();
+        guard.folder("--out", dir, force);
+        if (record != null) guard.input("--out", dir).file("--record", record, force);
         CorpusOptions o = new CorpusOptions(dir, seed != null ? seed : d.defaultSeed(), clips, calibration != null ? calibration : Math.max(1, clips / 8),
                 threads != null ? threads : Runtime.getRuntime().availableProcessors());
         long t0 = System.nanoTime();

@@ -46,6 +46,7 @@ public final class DownloadCommand implements Callable<Integer> {
         if (m == null) {
             throw new IllegalArgumentException("unknown dataset '" + dataset + "'; known: " + all.keySet());
         }
+        if (out != null && out.toString().isBlank()) throw new IllegalArgumentException("--out is empty: give the folder datasets go in");
         Path root = out != null ? out : home.resolve(".cache").resolve("datasets");
         System.err.println("downloading " + m.name() + " (" + m.licence() + ") into " + DatasetDownload.datasetFolder(m, root).toAbsolutePath());
         List<DatasetDownload.FileResult> results = DatasetDownload.http().download(m, root);

@@ -39,8 +39,12 @@ public final class ForwardCommand implements Callable<Integer> {
     @Option(names = "--output", required = true, description = "safetensors file to write")
     Path output;
 
+    @Option(names = "--force", description = "replace --output if it exists")
+    boolean force;
+
     @Override
     public Integer call() {
+        new OutputPaths().input("--model", model).input("--input", input).file("--output", output, force);
         EncoderCheckpoint ckpt = EncoderCheckpoint.load(model);
         StateDict in = SafeTensors.read(input);
         if (!in.contains("input_values")) {

@@ -65,12 +65,25 @@ public final class MergeCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "output folder")
     Path out;
 
+    @Option(names = "--force", description = "replace --out (and --save-stats, --table-ii) if they exist")
+    boolean force;
+
+    @Option(names = "--no-verify", description = "skip the check of each clip's sha256 against the calibration manifest")
+    boolean noVerify;
+
     @Option(names = "--table-ii", description = "also write the per-space diagnostics printed below (the paper's Table II: units moved, "
             + "mean correlation identity vs matched) to this CSV file")
     Path tableIi;
 
     @Override
     public Integer call() {
+        org.permerge.audio.Manifest.setVerifyAudio(!noVerify);
+        OutputPaths guard = new OutputPaths().input("--a", a).input("--b", b).input("--stats", source.stats)
+                .input("--calibration", source.calibration);
+        guard.folder("--out", out, force);
+        guard.input("--out", out);
+        if (saveStats != null) guard.file("--save-stats", saveStats, force);
+        if (tableIi != null) guard.file("--table-ii", tableIi, force);
         MergeRecipe r = MergeRecipe.parse(recipe);
         Lambda l = Lambda.parse(lambda);
         Repair.Mode mode = Repair.Mode.parse(repair);
@@ -92,7 +105,7 @@ public final class MergeCommand implements Callable<Integer> {
         }
         builder.optRepair(mode, mode == Repair.Mode.MEASURED ? CalibrationAudio.of(manifest, resample) : null);
         ModelMerge.Result result = builder.build().run();
-        result.save(out);
+        org.permerge.io.AtomicFiles.replaceFolder(out, result::save);
         Table t = result.diagnostics();
         System.out.println(t.printAll());
         if (tableIi != null) {

@@ -37,11 +37,15 @@ public final class PermuteCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "output folder")
     Path out;
 
+    @Option(names = "--force", description = "replace --out if it exists")
+    boolean force;
+
     @Option(names = "--check", description = "run the invariance check on noise audio after permuting")
     boolean check;
 
     @Override
     public Integer call() {
+        new OutputPaths().input("--model", model).folder("--out", out, force);
         EncoderCheckpoint ckpt = EncoderCheckpoint.load(model);
         PermutationSpec spec = PermutationSpec.hubert(ckpt.config());
         List<String> chosen = spec.select(spaces);
@@ -52,8 +56,10 @@ public final class PermuteCommand implements Callable<Integer> {
         prov.put("permute.source", ckpt.source());
         prov.put("permute.seed", Long.toString(seed));
         prov.put("permute.spaces", String.join(",", chosen));
-        EncoderCheckpoint.save(out, ckpt.config(), permuted, ckpt.preprocessor(), prov);
-        AtomicFiles.writeString(out.resolve("permutations.json"), perms.toJson().toString() + "\n");
+        AtomicFiles.replaceFolder(out, dir -> {
+            EncoderCheckpoint.save(dir, ckpt.config(), permuted, ckpt.preprocessor(), prov);
+            AtomicFiles.writeString(dir.resolve("permutations.json"), perms.toJson().toString() + "\n");
+        });
         System.out.println("permuted " + chosen.size() + " spaces of " + ckpt.source() + " -> " + out + " (" + perms + ")");
         if (check) {
             SplittableRandom rng = new SplittableRandom(seed);

@@ -82,6 +82,9 @@ public final class PretrainCommand implements Callable<Integer> {
                     + " (writes probe-evidence.md there)")
     boolean evaluateOnly;
 
+    @Option(names = "--force", description = "replace --out if it is not empty")
+    boolean force;
+
     @Override
     public Integer call() {
         // Must precede the engine's start: OpenMP threads spinning on a busy machine cost more than they give.
@@ -93,6 +96,7 @@ public final class PretrainCommand implements Callable<Integer> {
         if (!Files.isRegularFile(manifestFile)) {
             throw new IllegalArgumentException("corpus manifest " + manifestFile + " not found; build it with ./permerge corpus --domain " + d.key());
         }
+        if (!evaluateOnly) new OutputPaths().input("--corpus", manifestFile).input("--init-from", initFrom).folder("--out", out, force);
         Manifest manifest = Manifest.read(manifestFile);
         if (evaluateOnly) {
             ProbeEvidence.run(out.toAbsolutePath(), manifest, d, System.out);

@@ -31,12 +31,19 @@ public final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "<n>", description = "libtorch intra-op threads (default: the preset's; 0 = libtorch's default)")
     Integer threads;
 
+    @Option(names = "--force", description = "write into --out even if it is not empty")
+    boolean force;
+
     @Override
     public Integer call() {
         Path project = Path.of(System.getenv().getOrDefault("PERMERGE_HOME", ".")).toAbsolutePath().normalize();
         StudyConfig config = StudyConfig.load(preset);
         if (threads != null) config = config.withThreads(threads);
         Path dir = out != null ? out : newResultsFolder(project, config.name());
+        if (out != null) {
+            Path presetFile = Files.isRegularFile(Path.of(preset)) ? Path.of(preset) : null;
+            new OutputPaths().input("data-manifests", project.resolve("data-manifests")).input("--preset", presetFile).folder("--out", out, force);
+        }
         System.err.println("permerge: reproducing preset '" + config.name() + "' into " + dir);
         Reproduction.Result r = Reproduction.run(config, project, dir);
         System.out.println(r.table().toMarkdown());

@@ -37,6 +37,12 @@ public final class StatsCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "statistics file to write (safetensors)")
     Path out;
 
+    @Option(names = "--force", description = "replace --out if it exists")
+    boolean force;
+
+    @Option(names = "--no-verify", description = "skip the check of each clip's sha256 against the calibration manifest")
+    boolean noVerify;
+
     @Option(names = "--split", description = "use only the clips of this split of the manifest")
     String split;
 
@@ -56,6 +62,8 @@ public final class StatsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        org.permerge.audio.Manifest.setVerifyAudio(!noVerify);
+        new OutputPaths().input("--a", modelA).input("--b", modelB).input("--calibration", calibration).file("--out", out, force);
         int[] sh = parseShard(shard);
         Manifest manifest = Manifest.read(calibration);
         String checksum = manifest.checksum();

@@ -27,8 +27,14 @@ public final class StatsMergeCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "merged statistics file to write")
     Path out;
 
+    @Option(names = "--force", description = "replace --out if it exists")
+    boolean force;
+
     @Override
     public Integer call() {
+        OutputPaths guard = new OutputPaths();
+        for (int k = 0; k < inputs.size(); k++) guard.input("input " + (k + 1), inputs.get(k));
+        guard.file("--out", out, force);
         for (Path p : inputs) {
             if (!Files.isRegularFile(p)) throw new IllegalArgumentException("statistics file " + p + " does not exist");
         }

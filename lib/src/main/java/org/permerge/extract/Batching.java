@@ -36,6 +36,36 @@ final class Batching {
     }
 
     /** The clip at the model's rate (resampled only when allowed) and with the model's own preprocessing. */
+    /**
+     * Refuses, before any forward pass, the clips whose recorded length yields no output frame of {@code config}
+     * (shorter than its receptive field at the encoder's rate), naming them; a run would otherwise fail at the end,
+     * when the shortest clips (batched last) are reached.
+     */
+    static void checkLengths(ClipSource source, String model, org.permerge.model.EncoderConfig config, Preprocessor pre) {
+        int field = config.receptiveField();
+        int rate = pre.samplingRate();
+        List<String> tooShort = new ArrayList<>();
+        for (int i = 0; i < source.size(); i++) {
+            long samples = (long) Math.floor(source.seconds(i) * rate + 1e-6);
+            if (samples < field) tooShort.add(source.name(i) + ": " + samples + " samples");
+        }
+        if (!tooShort.isEmpty()) {
+            throw new IllegalArgumentException(tooShort.size() + " clip(s) are shorter than the receptive field of " + (model.isEmpty() ? "the model" : "model " + model)
+                    + " (" + field + " samples, " + String.format(java.util.Locale.ROOT, "%.1f", field * 1000.0 / rate) + " ms at "
+                    + rate + " Hz), so they yield no frame; remove them from the manifest: "
+                    + String.join("; ", tooShort.subList(0, Math.min(5, tooShort.size()))) + (tooShort.size() > 5 ? "; ..." : ""));
+        }
+    }
+
+    /** The same check on a clip as loaded (its file may hold less than the manifest records). */
+    static float[] checkLength(float[] x, org.permerge.model.EncoderConfig config, String model, String name) {
+        if (x.length < config.receptiveField()) {
+            throw new IllegalArgumentException(name + " has " + x.length + " samples, fewer than the receptive field of " + (model.isEmpty() ? "the model" : "model " + model)
+                    + " (" + config.receptiveField() + " samples), so it yields no frame; remove it from the manifest");
+        }
+        return x;
+    }
+
     static float[] prepare(Audio audio, Preprocessor pre, boolean resample, String name) {
         float[] x = audio.mono();
         int rate = audio.sampleRate();

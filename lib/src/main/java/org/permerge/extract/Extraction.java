@@ -52,13 +52,15 @@ public final class Extraction {
         long t0 = System.nanoTime();
         long frames = 0;
         double seconds = 0;
+        Batching.checkLengths(source, "", encoder.config(), preprocessor);
         List<int[]> plan = Batching.plan(source, maxBatchSeconds);
         try (ProgressBar bar = progress != null ? progress.start("extract", source.size()) : null;
              NDManager root = NDManager.newBaseManager(encoder.device())) {
             for (int[] batch : plan) {
                 List<float[]> clips = new ArrayList<>(batch.length);
                 for (int i : batch) {
-                    clips.add(Batching.prepare(source.load(i), preprocessor, resample, source.name(i)));
+                    clips.add(Batching.checkLength(Batching.prepare(source.load(i), preprocessor, resample, source.name(i)),
+                            encoder.config(), "", source.name(i)));
                     seconds += clips.get(clips.size() - 1).length / (double) preprocessor.samplingRate();
                 }
                 try (NDManager scope = root.newSubManager()) {

@@ -69,6 +69,8 @@ public final class PairedExtraction {
         long t0 = System.nanoTime();
         long frames = 0;
         double seconds = 0;
+        Batching.checkLengths(source, "A", encoderA.config(), preA);
+        Batching.checkLengths(source, "B", encoderB.config(), preB);
         Set<String> common = new HashSet<>(Taps.all(encoderA.config()));
         common.retainAll(new HashSet<>(Taps.all(encoderB.config())));
         try (ProgressBar bar = progress != null ? progress.start("extract A+B", source.size()) : null;
@@ -78,8 +80,8 @@ public final class PairedExtraction {
                 List<float[]> xb = new ArrayList<>(batch.length);
                 for (int i : batch) {
                     Audio audio = source.load(i);
-                    xa.add(Batching.prepare(audio, preA, resample, source.name(i)));
-                    xb.add(Batching.prepare(audio, preB, resample, source.name(i)));
+                    xa.add(Batching.checkLength(Batching.prepare(audio, preA, resample, source.name(i)), encoderA.config(), "A", source.name(i)));
+                    xb.add(Batching.checkLength(Batching.prepare(audio, preB, resample, source.name(i)), encoderB.config(), "B", source.name(i)));
                     seconds += audio.durationSeconds();
                 }
                 frames += runBatch(root, xa, xb, common, consumer);

@@ -123,9 +123,12 @@ public final class Pretraining {
             prov.put("pretrain.steps_per_second", String.format(Locale.ROOT, "%.3f", sps));
             prov.put("pretrain.loss_first_1pct", String.format(Locale.ROOT, "%.4f", curve.meanLossFirst(Math.max(1, stepsRun / 100))));
             prov.put("pretrain.loss_last_1pct", String.format(Locale.ROOT, "%.4f", curve.meanLossLast(Math.max(1, stepsRun / 100))));
-            EncoderCheckpoint.save(out, config, enc.toStateDict(), PREPROCESSOR, prov);
-            curve.write(out, "Masked-prediction loss, " + prov.getOrDefault("pretrain.domain", "") + " seed " + settings.seed());
-            writeTargets(out.resolve("pretrain-targets.json"), targets);
+            // The folder is replaced as a unit: weights, curve and targets always belong to one run.
+            org.permerge.io.AtomicFiles.replaceFolder(out, dir -> {
+                EncoderCheckpoint.save(dir, config, enc.toStateDict(), PREPROCESSOR, prov);
+                curve.write(dir, "Masked-prediction loss, " + prov.getOrDefault("pretrain.domain", "") + " seed " + settings.seed());
+                writeTargets(dir.resolve("pretrain-targets.json"), targets);
+            });
             log.printf(Locale.ROOT, "pretrain: %.1f s of training (%.2f steps/s), loss %.3f -> %.3f, saved %s%n", trainSeconds, sps,
                     curve.meanLossFirst(Math.max(1, stepsRun / 100)), curve.meanLossLast(Math.max(1, stepsRun / 100)), out);
             return new Result(out, curve, params, targetSeconds, trainSeconds, sps, summaries);

@@ -101,7 +101,9 @@ class ManifestTest {
             assertEquals(mixed.get(i).file().toAbsolutePath().normalize(), r.clips().get(i).file().toAbsolutePath().normalize());
             assertEquals(mixed.get(i).sha256(), r.clips().get(i).sha256());
         }
-        assertEquals("../cache/speech/clips/a.wav", r.clips().get(0).path());
+        // The written root widens to hold both corpora (paths never leave it): tmp, three folders up.
+        assertEquals("../../..", r.header().get(Manifest.AUDIO_ROOT));
+        assertEquals("cache/speech/clips/a.wav", r.clips().get(0).path());
         assertNotEquals(speech.checksum(), r.checksum());
     }
 
@@ -162,5 +164,90 @@ class ManifestTest {
         Manifest.Clip wrong = new Manifest.Clip(c.id(), c.path(), c.duration(), 24000, c.labels(), c.split(), c.splits(),
                 c.factors(), c.sha256(), c.root());
         assertTrue(assertThrows(AudioFormatException.class, wrong::load).getMessage().contains("24000"));
+    }
+
+    private static String row(String id, String path, String sha) {
+        return "{\"id\":\"" + id + "\",\"path\":\"" + path + "\",\"duration\":0.1,\"sample_rate\":16000,\"split\":\"t\",\"sha256\":\"" + sha + "\"}\n";
+    }
+
+    @Test
+    void aPathLeavingTheAudioRootIsRefusedWhenRead() throws Exception {
+        Path f = tmp.resolve("m/escape.jsonl");
+        Files.createDirectories(f.getParent());
+        for (String bad : new String[] {"../outside.wav", "a/../../outside.wav", "..", "."}) {
+            Files.writeString(f, "{\"manifest\":{}}\n" + row("x", bad, "0".repeat(64)));
+            String msg = assertThrows(IllegalArgumentException.class, () -> Manifest.read(f)).getMessage();
+            assertTrue(msg.contains("escape.jsonl line 2") && msg.contains("leaves the audio root"), msg);
+        }
+        // A path that goes up and back down inside the root is fine.
+        Files.writeString(f, "{\"manifest\":{}}\n" + row("x", "a/../b.wav", "0".repeat(64)));
+        assertEquals(f.getParent().resolve("b.wav"), Manifest.read(f).clips().get(0).file());
+    }
+
+    @Test
+    void linksOutOfTheRootDevicesFifosAndChangedFilesAreRefusedWithoutEchoingContent() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("root"));
+        Path outside = tmp.resolve("secret.txt");
+        Files.writeString(outside, "root:x:0:0:SECRET");
+        Files.createSymbolicLink(root.resolve("passwd.wav"), outside);
+        Files.createSymbolicLink(root.resolve("zero.wav"), Path.of("/dev/zero"));
+        Path fifo = root.resolve("fifo.wav");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor(), "mkfifo");
+        Files.createDirectories(root.resolve("dir.wav"));
+        float[] x = new float[1600];
+        x[3] = 0.25f;
+        Wav.write(root.resolve("good.wav"), x, 16000);
+        String good = Manifest.sha256(root.resolve("good.wav"));
+        Path file = root.resolve("manifest.jsonl");
+        Files.writeString(file, "{\"manifest\":{}}\n" + row("passwd", "passwd.wav", Manifest.sha256(outside)) + row("zero", "zero.wav", good)
+                + row("fifo", "fifo.wav", good) + row("dir", "dir.wav", good) + row("good", "good.wav", good)
+                + row("changed", "good.wav", "1".repeat(64)));
+        Manifest m = Manifest.read(file);
+        Map<String, String> expected = Map.of("passwd", "outside the manifest's audio root", "zero", "outside the manifest's audio root",
+                "fifo", "not a regular file", "dir", "not a regular file", "changed", "the manifest records " + "1".repeat(64));
+        for (Manifest.Clip c : m.clips()) {
+            if (c.id().equals("good")) {
+                assertArrayEquals(x, c.load().mono());
+                continue;
+            }
+            RuntimeException e = assertThrows(RuntimeException.class, c::load, c.id());
+            assertTrue(e.getMessage().contains("clip " + c.id()) && e.getMessage().contains(expected.get(c.id())), e.getMessage());
+            assertFalse(e.getMessage().contains("SECRET") || e.getMessage().contains("root:x"), e.getMessage());
+        }
+        // With verification off the changed file loads (it is the same regular file inside the root).
+        Manifest.setVerifyAudio(false);
+        try {
+            assertArrayEquals(x, m.clips().get(5).load().mono());
+        } finally {
+            Manifest.setVerifyAudio(true);
+        }
+        String msg = assertThrows(IllegalStateException.class, m::verify).getMessage();
+        assertTrue(msg.contains("passwd: ") && msg.contains("outside"), msg);
+
+        // A file verified once is not hashed again, but a file changed since (same size, new content) is.
+        assertArrayEquals(x, m.clips().get(4).load().mono());
+        float[] y = x.clone();
+        y[7] = -0.5f;
+        Wav.write(root.resolve("good.wav"), y, 16000);
+        assertTrue(assertThrows(IllegalStateException.class, m.clips().get(4)::load).getMessage().contains("the manifest records " + good));
+        assertEquals("root:x:0:0:SECRET", Files.readString(outside), "nothing written");
+
+        // A clip whose file is far larger than its duration allows is refused unread.
+        Path big = root.resolve("big.wav");
+        try (var ch = java.nio.channels.FileChannel.open(big, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(new byte[1]), 50L << 20);
+        }
+        Manifest.Clip c = new Manifest.Clip("big", "big.wav", 0.1, 16000, Map.of(), "t", Map.of(), Map.of(), good, root);
+        assertTrue(assertThrows(IllegalArgumentException.class, c::load).getMessage().contains("refused unread"));
+    }
+
+    @Test
+    void theProjectsOwnManifestsStillRead() {
+        Path dir = Path.of(System.getProperty("permerge.project.dir", "..")).resolve("data-manifests/mini");
+        for (String name : new String[] {"speech.jsonl", "music.jsonl"}) {
+            Manifest m = Manifest.read(dir.resolve(name));
+            assertTrue(m.size() > 0);
+            for (Manifest.Clip c : m.clips()) assertTrue(c.file().startsWith(m.audioRoot()), c.path());
+        }
     }
 }

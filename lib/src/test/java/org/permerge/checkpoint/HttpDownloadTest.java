@@ -127,4 +127,71 @@ class HttpDownloadTest {
         assertTrue(e.getMessage().contains("HTTP 404") && e.getMessage().contains("not found"), e.getMessage());
         assertFalse(Files.exists(target));
     }
+
+    /**
+     * A server on 127.0.0.1 that stalls: before its headers, or after the first 100 bytes of the body. The download
+     * must give up with a read-timeout error after its bounded attempts, keeping what arrived.
+     */
+    @Test
+    void aStalledServerGivesAClearTimeoutErrorAfterBoundedAttempts() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newCachedThreadPool();
+        server.setExecutor(pool);
+        server.createContext("/silent", ex -> {
+            requests.incrementAndGet();
+            await(release);
+            ex.close();
+        });
+        server.createContext("/trickle", ex -> {
+            requests.incrementAndGet();
+            String range = ex.getRequestHeaders().getFirst("Range");
+            if (range != null) {
+                long from = Long.parseLong(range.replace("bytes=", "").replace("-", ""));
+                ex.getResponseHeaders().add("Content-Range", "bytes " + from + "-999/1000");
+                ex.sendResponseHeaders(206, 1000 - from);
+            } else {
+                ex.sendResponseHeaders(200, 1000);
+            }
+            ex.getResponseBody().write(new byte[100]);
+            ex.getResponseBody().flush();
+            await(release);
+            ex.close();
+        });
+        server.start();
+        try {
+            String base = "http://127.0.0.1:" + server.getAddress().getPort();
+            HttpDownload d = new HttpDownload(HttpClient.newBuilder().build(), false, false, Duration.ZERO, Duration.ofMillis(300));
+
+            Path silent = tmp.resolve("silent.bin");
+            DownloadException e1 = assertThrows(DownloadException.class, () -> d.download(URI.create(base + "/silent"), silent, null));
+            assertTrue(e1.getMessage().contains("failed " + HttpDownload.ATTEMPTS + " times") && e1.getMessage().contains("no answer"),
+                    e1.getMessage());
+            assertEquals(HttpDownload.ATTEMPTS, requests.get(), "bounded attempts");
+            assertFalse(Files.exists(silent));
+
+            requests.set(0);
+            Path trickle = tmp.resolve("trickle.bin");
+            DownloadException e2 = assertThrows(DownloadException.class, () -> d.download(URI.create(base + "/trickle"), trickle, null));
+            assertTrue(e2.getMessage().contains("read timeout") && e2.getMessage().contains(".partial"), e2.getMessage());
+            assertEquals(HttpDownload.ATTEMPTS, requests.get(), "bounded attempts");
+            assertFalse(Files.exists(trickle), "an incomplete download never appears as the target");
+            assertEquals(100L * HttpDownload.ATTEMPTS, Files.size(HttpDownload.partialOf(trickle)),
+                    "each attempt resumed after the bytes already received");
+        } finally {
+            release.countDown();
+            server.stop(0);
+            pool.shutdownNow();
+        }
+    }
+
+    private static void await(java.util.concurrent.CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
 }

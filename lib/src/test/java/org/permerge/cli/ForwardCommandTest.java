@@ -79,7 +79,7 @@ class ForwardCommandTest {
             c.getErr().println(ex.getMessage());
             return 1;
         });
-        assertNotEquals(0, cl.execute("forward", "--model", dir.toString(), "--input", inFile.toString(), "--output", out.toString()));
+        assertNotEquals(0, cl.execute("forward", "--model", dir.toString(), "--input", inFile.toString(), "--output", out.toString(), "--force"));
         assertTrue(err.toString().contains("input_values"), err.toString());
     }
 }

@@ -88,4 +88,31 @@ class StatsCommandTest {
         assertNotEquals(0, run("stats", "--a", model, "--b", model, "--calibration", m.toString(), "--out",
                 tmp.resolve("x").toString(), "--shard", "2/2"));
     }
+
+    @Test
+    void aClipShorterThanTheReceptiveFieldIsNamedBeforeAnyForwardPass() throws Exception {
+        Path m = manifest();
+        // One clip of 300 samples (the fixture's receptive field is larger) among the four long ones: batched last.
+        Path wav = tmp.resolve("short.wav");
+        Wav.write(wav, new float[300], 16000);
+        Manifest read = Manifest.read(m);
+        List<Manifest.Clip> clips = new ArrayList<>(read.clips());
+        clips.add(new Manifest.Clip("tiny-one", "short.wav", 300 / 16000.0, 16000, Map.of(), "calibration", Map.of(), Map.of(),
+                Manifest.sha256(wav), tmp));
+        Path withShort = tmp.resolve("with-short.jsonl");
+        Manifest.of(Map.of("generator", "StatsCommandTest"), clips, tmp).write(withShort);
+        String model = Fixtures.hubert("hubert-tiny-base").toString();
+        assertTrue(org.permerge.model.EncoderCheckpoint.load(Path.of(model)).config().receptiveField() > 300);
+        java.io.StringWriter err = new java.io.StringWriter();
+        Path out = tmp.resolve("never.safetensors");
+        int rc = new CommandLine(new Main()).setErr(new java.io.PrintWriter(err, true))
+                .setExecutionExceptionHandler((ex, cl, parsed) -> {
+                    cl.getErr().println(ex.getMessage());
+                    return 1;
+                }).execute("stats", "--a", model, "--b", model, "--calibration", withShort.toString(), "--out", out.toString());
+        assertEquals(1, rc);
+        assertTrue(err.toString().contains("1 clip(s) are shorter than the receptive field") && err.toString().contains("'tiny-one'")
+                && err.toString().contains("300 samples"), err.toString());
+        assertFalse(java.nio.file.Files.exists(out));
+    }
 }

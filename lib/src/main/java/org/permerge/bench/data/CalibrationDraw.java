@@ -52,6 +52,13 @@ public final class CalibrationDraw {
         }
     }
 
+    /**
+     * Shortest clip kept, in seconds: the receptive field of HuBERT and MERT (400 samples at 16 kHz), the shortest
+     * audio that gives one output frame. A shorter clip is skipped (and counted in the header), since {@code stats}
+     * would refuse it; encoders with a wider field are checked again there, before any forward pass.
+     */
+    public static final double MIN_SECONDS = 0.025;
+
     private CalibrationDraw() {}
 
     /** Draws, decodes and writes the clips and {@code out/manifest.jsonl}; returns the manifest. */
@@ -76,6 +83,8 @@ public final class CalibrationDraw {
         }
         List<Manifest.Clip> rows = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
+        int tooShort = 0;
+        int minSamples = (int) Math.ceil(MIN_SECONDS * o.sampleRate());
         Path root = o.out().toAbsolutePath().normalize();
         for (int i = 0; i < files.size() && rows.size() < o.clips(); i++) {
             Path f = files.get(i);
@@ -91,6 +100,10 @@ public final class CalibrationDraw {
                 skipped.add(rel + ": " + firstLine(e.getMessage()));
                 continue;
             }
+            if (samples.length < minSamples) {
+                tooShort++;
+                continue;
+            }
             String id = String.format(Locale.ROOT, "cal-%05d", rows.size());
             String path = "clips/" + id + ".wav";
             Wav.write(root.resolve(path), samples, o.sampleRate());
@@ -102,7 +115,8 @@ public final class CalibrationDraw {
         }
         if (rows.size() < o.clips()) {
             throw new IllegalArgumentException("calibration: only " + rows.size() + " of " + o.clips() + " files could be decoded ("
-                    + skipped.size() + " skipped: " + skipped.subList(0, Math.min(3, skipped.size())) + ")");
+                    + skipped.size() + " skipped: " + skipped.subList(0, Math.min(3, skipped.size())) + "; " + tooShort
+                    + " shorter than " + MIN_SECONDS + " s)");
         }
         Map<String, Object> header = new LinkedHashMap<>();
         header.put("generator", "permerge calibration");
@@ -116,6 +130,8 @@ public final class CalibrationDraw {
         header.put("draw", "files sorted by path, shuffled with java.util.Random(seed), taken in order");
         header.put("decoder", decoderName());
         if (!skipped.isEmpty()) header.put("skipped", skipped);
+        header.put("min_seconds", MIN_SECONDS);
+        header.put("skipped_too_short", tooShort);
         Manifest m = Manifest.of(header, rows, root);
         m.write(root.resolve("manifest.jsonl"));
         return Manifest.read(root.resolve("manifest.jsonl"));

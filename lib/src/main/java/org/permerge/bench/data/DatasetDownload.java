@@ -26,6 +26,11 @@ import org.permerge.checkpoint.HttpDownload;
  * (resuming a partial download, trying mirrors in order), checked against the published size and checksum, its
  * sha256 recorded in {@code download-record.json} on first download (so later downloads of an "unverified" file
  * are verified against the first one), and unpacked once.
+ *
+ * <p>The archives, the record and the unpack markers live in a separate tree, {@code <root>/.downloads/<name>/}
+ * (see {@link #recordFolder}), never in the folder archives unpack into: an archive entry can then never replace
+ * the record or an archive, so a forged archive cannot plant the checksum a later run trusts. (Archives that earlier
+ * versions kept in {@code <dataset>/downloads/} are not reused: that folder was writable by archive entries.)
  */
 public final class DatasetDownload {
     /** Record of the sha256 of every file downloaded, per dataset folder. */
@@ -61,16 +66,26 @@ public final class DatasetDownload {
         return new DatasetDownload(HttpDownload::fetch);
     }
 
-    /** The folder a dataset lands in. */
+    /** The folder a dataset lands in (unpacked data only). */
     public static Path datasetFolder(DatasetManifest m, Path root) {
         return root.resolve(m.name());
+    }
+
+    /**
+     * The folder holding a dataset's archives ({@code archives/}), {@link #RECORD_FILE} and unpack markers
+     * ({@code unpacked/}); beside the dataset folders, so nothing unpacked can reach it. Dataset names never start
+     * with a dot, so it cannot be a dataset's folder either.
+     */
+    public static Path recordFolder(DatasetManifest m, Path root) {
+        return root.resolve(".downloads").resolve(m.name());
     }
 
     /** Downloads, verifies and unpacks every file of a dataset; returns one result per file. */
     public List<FileResult> download(DatasetManifest m, Path root) {
         Path dir = datasetFolder(m, root);
-        Path downloads = dir.resolve("downloads");
-        Path recordFile = dir.resolve(RECORD_FILE);
+        Path records = recordFolder(m, root);
+        Path downloads = records.resolve("archives");
+        Path recordFile = records.resolve(RECORD_FILE);
         JsonObject record = readRecord(recordFile);
         List<FileResult> results = new ArrayList<>();
         for (DatasetManifest.RemoteFile f : m.files()) {
@@ -119,9 +134,11 @@ public final class DatasetDownload {
             }
             int unpacked = 0;
             if (!f.unpack().equals("none")) {
-                Path marker = dir.resolve(".unpacked").resolve(f.file());
+                Path marker = records.resolve("unpacked").resolve(f.file());
                 if (!(Files.isRegularFile(marker) && sha256.equals(readString(marker).trim()))) {
-                    unpacked = Archives.unpack(target, f.unpack(), dir.resolve(f.into()).normalize());
+                    Path into = dir.resolve(f.into()).normalize();
+                    Archives.refuseLinksBelow(root, into);
+                    unpacked = Archives.unpack(target, f.unpack(), into);
                     AtomicFiles.writeString(marker, sha256 + "\n");
                 }
             }

@@ -124,4 +124,29 @@ class CalibrationDrawTest {
                 () -> CalibrationDraw.build(new CalibrationDraw.Options(tmp.resolve("absent"), "**/*.flac", 1, 1, RATE, 1, tmp.resolve("n"), false), n -> { }));
         assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
     }
+
+    @Test
+    void clipsShorterThanOneEncoderFrameAreSkippedAndCounted(@TempDir Path tmp) throws Exception {
+        Path data = tmp.resolve("wavs");
+        for (int i = 0; i < 4; i++) {
+            Files.createDirectories(data);
+            // Files 0 and 2 hold 100 samples (6 ms), less than the 25 ms one frame needs.
+            Wav.write(data.resolve("f" + i + ".wav"), tone(300 + 50 * i, i % 2 == 0 ? 100.0 / RATE : 0.5, RATE), RATE);
+        }
+        Manifest m = CalibrationDraw.build(new CalibrationDraw.Options(data, "*.wav", 2, 1.0, RATE, 3, tmp.resolve("cal"), false), n -> { });
+        assertEquals(2, m.size());
+        // The documented draw order (paths sorted, shuffled with Random(seed)): the short files met before the
+        // second long one are the ones skipped.
+        List<String> order = new ArrayList<>(List.of("f0.wav", "f1.wav", "f2.wav", "f3.wav"));
+        Collections.shuffle(order, new Random(3));
+        int skipped = 0;
+        for (int k = 0, good = 0; good < 2; k++) {
+            if (order.get(k).equals("f0.wav") || order.get(k).equals("f2.wav")) skipped++; else good++;
+        }
+        assertEquals((long) skipped, ((Number) m.header().get("skipped_too_short")).longValue());
+        for (Manifest.Clip c : m.clips()) assertEquals(0.5, c.duration(), 1e-9, c.id());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CalibrationDraw.build(
+                new CalibrationDraw.Options(data, "*.wav", 3, 1.0, RATE, 3, tmp.resolve("cal2"), false), n -> { }));
+        assertTrue(e.getMessage().contains("2 shorter than"), e.getMessage());
+    }
 }

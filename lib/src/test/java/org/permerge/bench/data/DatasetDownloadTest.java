@@ -128,7 +128,7 @@ class DatasetDownloadTest {
         assertEquals("published sha256", r.get(0).verified());
         assertEquals(3, r.get(0).unpacked());
         assertEquals("AAAA", Files.readString(root.resolve("sc/data/train/yes/a.wav")));
-        assertTrue(Files.isRegularFile(root.resolve("sc").resolve(DatasetDownload.RECORD_FILE)));
+        assertTrue(Files.isRegularFile(root.resolve(".downloads/sc").resolve(DatasetDownload.RECORD_FILE)));
         int before = requests.get();
         List<DatasetDownload.FileResult> again = downloader().download(m, root);
         assertEquals(before, requests.get(), "a complete, verified file is not fetched again");
@@ -142,7 +142,7 @@ class DatasetDownloadTest {
         Path mf = manifest(tmp, "vs", "{\"file\":\"vs.zip\",\"url\":\"" + base + "/vs.zip\",\"size\":" + archive.length
                 + ",\"checksum\":{\"algorithm\":\"md5\",\"value\":\"" + hex("MD5", archive) + "\",\"source\":\"test\"},\"unpack\":\"zip\"}");
         Path root = tmp.resolve("out");
-        Path target = root.resolve("vs/downloads/vs.zip");
+        Path target = root.resolve(".downloads/vs/archives/vs.zip");
         Files.createDirectories(target.getParent());
         Files.write(HttpDownload.partialOf(target), java.util.Arrays.copyOf(archive, archive.length / 2));
         List<DatasetDownload.FileResult> r = downloader().download(DatasetManifest.read(mf), root);
@@ -160,7 +160,7 @@ class DatasetDownloadTest {
         Path root = tmp.resolve("out");
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> downloader().download(DatasetManifest.read(mf), root));
         assertTrue(e.getMessage().contains("md5") && e.getMessage().contains("g.tar.gz"), e.getMessage());
-        assertFalse(Files.exists(root.resolve("g/downloads/g.tar.gz")));
+        assertFalse(Files.exists(root.resolve(".downloads/g/archives/g.tar.gz")));
         assertFalse(Files.exists(root.resolve("g/a.txt")), "nothing unpacked");
     }
 
@@ -175,15 +175,48 @@ class DatasetDownloadTest {
         List<DatasetDownload.FileResult> r = downloader().download(m, root);
         assertEquals("recorded now (unverified)", r.get(0).verified(), "the 404 URL fell through to the mirror");
         assertEquals(hex("SHA-256", first), r.get(0).sha256());
-        String record = Files.readString(root.resolve("n").resolve(DatasetDownload.RECORD_FILE));
+        String record = Files.readString(root.resolve(".downloads/n").resolve(DatasetDownload.RECORD_FILE));
         assertTrue(record.contains(hex("SHA-256", first)), record);
 
         // The source changes its bytes: a fresh download must now fail against the recorded sha256.
-        Files.delete(root.resolve("n/downloads/n.tar.gz"));
+        Files.delete(root.resolve(".downloads/n/archives/n.tar.gz"));
         files.put("/n.tar.gz", tarGz(Map.of("n/a.wav", "second")));
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> downloader().download(m, root));
         assertTrue(e.getMessage().contains("n.tar.gz"), e.getMessage());
         assertEquals("first", Files.readString(root.resolve("n/n/a.wav")), "the earlier unpacked data is untouched");
+    }
+
+    @Test
+    void anArchiveCannotForgeTheChecksumRecord(@TempDir Path tmp) throws Exception {
+        byte[] genuine = tarGz(Map.of("n/a.wav", "first"));
+        byte[] forged = tarGz(Map.of("n/a.wav", "forged"));
+        // The first (unverified, recorded) archive tries to replace the record and the archive for a later run:
+        // at the old in-folder places and, by "../", at the new ones.
+        String fakeRecord = "{\"f.tar.gz\":{\"sha256\":\"" + hex("SHA-256", forged) + "\"}}";
+        byte[] planting = tarGz(Map.of("n/a.wav", "first", DatasetDownload.RECORD_FILE, fakeRecord, "downloads/f.tar.gz", "x"));
+        files.put("/f.tar.gz", planting);
+        Path mf = manifest(tmp, "f", "{\"file\":\"f.tar.gz\",\"url\":\"" + base + "/f.tar.gz\",\"checksum\":\"unverified\",\"unpack\":\"tar.gz\"}");
+        Path root = tmp.resolve("out");
+        DatasetManifest m = DatasetManifest.read(mf);
+        downloader().download(m, root);
+        Path record = root.resolve(".downloads/f").resolve(DatasetDownload.RECORD_FILE);
+        assertTrue(Files.readString(record).contains(hex("SHA-256", planting)), "the record holds the real download's hash");
+        assertFalse(Files.readString(record).contains(hex("SHA-256", forged)));
+
+        // The source now serves the forged archive: the second run checks it against the genuine record and refuses.
+        Files.delete(root.resolve(".downloads/f/archives/f.tar.gz"));
+        files.put("/f.tar.gz", forged);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> downloader().download(m, root));
+        assertTrue(e.getMessage().contains("expected sha256 " + hex("SHA-256", planting)),
+                "checked against the genuine recorded hash: " + e.getMessage());
+        assertEquals("first", Files.readString(root.resolve("f/n/a.wav")), "the unpacked data is untouched");
+
+        byte[] escaping = tarGz(Map.of("../.downloads/g/" + DatasetDownload.RECORD_FILE, fakeRecord));
+        files.put("/g.tar.gz", escaping);
+        Path mg = manifest(tmp, "g", "{\"file\":\"g.tar.gz\",\"url\":\"" + base + "/g.tar.gz\",\"checksum\":\"unverified\",\"unpack\":\"tar.gz\"}");
+        Exception eg = assertThrows(RuntimeException.class, () -> downloader().download(DatasetManifest.read(mg), root));
+        assertTrue(eg.getMessage().contains("outside"), eg.getMessage());
+        assertTrue(Files.readString(root.resolve(".downloads/g").resolve(DatasetDownload.RECORD_FILE)).contains(hex("SHA-256", escaping)));
     }
 
     @Test
