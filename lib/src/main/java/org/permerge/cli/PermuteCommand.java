@@ -3,6 +3,7 @@ package org.permerge.cli;
 import org.permerge.Version;
 import org.permerge.checkpoint.AtomicFiles;
 import org.permerge.checkpoint.EncoderCheckpoint;
+import org.permerge.checkpoint.ModelReference;
 import org.permerge.checkpoint.StateDict;
 import org.permerge.permute.InvarianceCheck;
 import org.permerge.permute.PermutationSpec;
@@ -24,8 +25,8 @@ import java.util.concurrent.Callable;
                 "The result computes the same function; the permutations are written to permutations.json beside it.",
                 "With --check, both models are run on noise audio and every tap is compared (the invariant)."})
 public final class PermuteCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "checkpoint folder")
-    Path model;
+    @Option(names = "--model", required = true, description = ModelReference.FORMS)
+    String model;
 
     @Option(names = "--seed", required = true, description = "random seed")
     long seed;
@@ -52,7 +53,7 @@ public final class PermuteCommand implements Callable<Integer> {
         prov.put("permute.source", ckpt.source());
         prov.put("permute.seed", Long.toString(seed));
         prov.put("permute.spaces", String.join(",", chosen));
-        EncoderCheckpoint.save(out, ckpt.config(), permuted, ckpt.preprocessor(), prov);
+        ckpt.derive(permuted).save(out, prov);
         AtomicFiles.writeString(out.resolve("permutations.json"), perms.toJson().toString() + "\n");
         System.out.println("permuted " + chosen.size() + " spaces of " + ckpt.source() + " -> " + out + " (" + perms + ")");
         if (check) {
