@@ -15,6 +15,10 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Resampler {
     /** 92 % passband, 120 dB stopband: transparent for training data at a few ms of CPU per second of audio. */
     public static final Resampler DEFAULT = new Resampler(0.92, 120);
+    /** Lowest sample rate converted, in Hz (below telephone speech's 8 kHz; 1 Hz would make 16000 outputs per input sample). */
+    public static final int MIN_RATE = 4000;
+    /** Highest sample rate converted, in Hz (the highest PCM rate in use). */
+    public static final int MAX_RATE = 768000;
     /** Phase counts above this are evaluated on the fly instead of from a table. */
     private static final int MAX_TABLE_PHASES = 4096;
 
@@ -48,6 +52,13 @@ public final class Resampler {
             throw new IllegalArgumentException("sample rates must be positive, got " + fromRate + " -> " + toRate);
         }
         if (fromRate == toRate) return x.clone();
+        // Outside this range the output length and filter cost explode (a WAV claiming 1 Hz): refused up front.
+        for (int rate : new int[] {fromRate, toRate}) {
+            if (rate < MIN_RATE || rate > MAX_RATE) {
+                throw new IllegalArgumentException("cannot resample " + fromRate + " Hz -> " + toRate + " Hz: " + rate
+                        + " Hz is outside the supported range [" + MIN_RATE + ", " + MAX_RATE + "] Hz");
+            }
+        }
         int g = gcd(fromRate, toRate);
         int up = toRate / g;
         int down = fromRate / g;

@@ -159,8 +159,9 @@ public final class Wav {
             }
         }
         if (channels == 0) throw new AudioFormatException(name + ": fmt nChannels is 0");
-        if (rate == 0 || rate > Integer.MAX_VALUE) {
-            throw new AudioFormatException(name + ": fmt nSamplesPerSec " + rate + " is not a usable sample rate");
+        if (rate < Resampler.MIN_RATE || rate > Resampler.MAX_RATE) {
+            throw new AudioFormatException(name + ": fmt nSamplesPerSec " + rate + " is not a usable sample rate (expected "
+                    + Resampler.MIN_RATE + " to " + Resampler.MAX_RATE + " Hz)");
         }
         Encoding enc;
         if (code == WAVE_FORMAT_PCM) {

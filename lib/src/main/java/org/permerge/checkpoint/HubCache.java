@@ -64,10 +64,27 @@ public final class HubCache {
     /**
      * The cache the Python tools use: {@code $HF_HUB_CACHE}, else {@code $HF_HOME/hub}, else
      * {@code ~/.cache/huggingface/hub}; the hub at {@code $HF_ENDPOINT} (default https://huggingface.co); offline when
-     * {@code HF_HUB_OFFLINE} is 1/true/yes/on.
+     * {@code HF_HUB_OFFLINE} is 1/true/yes/on. A system property of the same name overrides each variable.
      */
     public static HubCache fromEnvironment() {
-        return fromEnvironment(System.getenv());
+        return fromEnvironment(environment());
+    }
+
+    /** The variables {@link #fromEnvironment(Map)} reads. */
+    static final List<String> VARIABLES = List.of("HF_HUB_CACHE", "HF_HOME", "HF_ENDPOINT", "HF_HUB_OFFLINE");
+
+    /**
+     * The process environment, where a JVM system property of the same name as one of {@link #VARIABLES} (e.g.
+     * {@code -DHF_HUB_OFFLINE=1}) takes precedence: a program embedding permerge (a notebook kernel, a test) cannot
+     * change its own environment.
+     */
+    static Map<String, String> environment() {
+        Map<String, String> env = new java.util.HashMap<>(System.getenv());
+        for (String v : VARIABLES) {
+            String p = System.getProperty(v);
+            if (p != null) env.put(v, p);
+        }
+        return env;
     }
 
     /** {@link #fromEnvironment()} for a given environment (testable without changing the process environment). */

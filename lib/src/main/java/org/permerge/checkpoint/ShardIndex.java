@@ -18,15 +18,29 @@ import java.util.Map;
 public final class ShardIndex {
     private ShardIndex() {}
 
-    /** Tensor name → shard file name, in the index's order; shard names must be plain file names. */
+    /** Largest index read, in bytes (HuBERT-size indexes are a few tens of KB; the largest published ones a few MB). */
+    static final long MAX_INDEX_BYTES = 64L << 20;
+
+    /**
+     * Tensor name → shard file name, in the index's order; shard names must be plain file names of weight files, not
+     * another index (so an index naming itself, or a cycle of indexes, is refused instead of recursing).
+     */
     public static Map<String, String> read(Path index) {
         try {
+            if (Files.size(index) > MAX_INDEX_BYTES) {
+                throw new CheckpointFormatException(index + ": " + Files.size(index) + " bytes, more than the " + MAX_INDEX_BYTES
+                        + " a shard index may have");
+            }
             JsonElement root = JsonParser.parseString(Files.readString(index));
             Map<String, String> out = new LinkedHashMap<>();
             for (Map.Entry<String, JsonElement> e : root.getAsJsonObject().getAsJsonObject("weight_map").entrySet()) {
                 String s = e.getValue().getAsString();
                 if (s.contains("/") || s.contains("\\") || s.startsWith(".")) {
                     throw new CheckpointFormatException(index + ": shard name '" + s + "' of tensor '" + e.getKey() + "' is not a plain file name");
+                }
+                if (s.endsWith(".index.json")) {
+                    throw new CheckpointFormatException(index + ": shard '" + s + "' of tensor '" + e.getKey() + "' is itself a shard index;"
+                            + " expected a weights file (.safetensors or .bin)");
                 }
                 out.put(e.getKey(), s);
             }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import org.permerge.Version;
 import org.permerge.checkpoint.DType;
 import org.permerge.model.EncoderCheckpoint;
+import org.permerge.checkpoint.ModelReference;
 import org.permerge.checkpoint.SafeTensors;
 import org.permerge.checkpoint.StateDict;
 import org.permerge.checkpoint.Tensor;
@@ -30,8 +31,8 @@ import java.util.concurrent.Callable;
                 "The input is used as given (no preprocessing); an optional attention_mask [B, N] (1 = real sample,",
                 "a prefix of each row) marks padded clips, whose results then equal single-clip runs."})
 public final class ForwardCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "checkpoint folder (or weights file inside one)")
-    Path model;
+    @Option(names = "--model", required = true, description = ModelReference.FORMS)
+    String model;
 
     @Option(names = "--input", required = true, description = "safetensors file holding input_values [B, N] (+ optional attention_mask)")
     Path input;
@@ -44,7 +45,7 @@ public final class ForwardCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        new OutputPaths().input("--model", model).input("--input", input).file("--output", output, force);
+        new OutputPaths().model("--model", model).input("--input", input).file("--output", output, force);
         EncoderCheckpoint ckpt = EncoderCheckpoint.load(model);
         StateDict in = SafeTensors.read(input);
         if (!in.contains("input_values")) {

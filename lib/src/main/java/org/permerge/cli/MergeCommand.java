@@ -2,6 +2,7 @@ package org.permerge.cli;
 
 import org.permerge.audio.Manifest;
 import org.permerge.model.EncoderCheckpoint;
+import org.permerge.checkpoint.ModelReference;
 import org.permerge.correlate.AlignmentStatistics;
 import org.permerge.extract.PairedExtraction;
 import org.permerge.merge.CalibrationAudio;
@@ -12,6 +13,7 @@ import org.permerge.merge.Repair;
 import org.permerge.merge.StatisticsFile;
 import org.permerge.merge.StatisticsView;
 import org.permerge.model.HubertEncoder;
+import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,11 +28,11 @@ import java.util.concurrent.Callable;
                 "optionally REPAIR, and write a Hugging Face folder; prints the diagnostics table (moved units per space,",
                 "mean correlation before/after matching, head assignment)."})
 public final class MergeCommand implements Callable<Integer> {
-    @Option(names = "--a", required = true, description = "reference model folder (kept unpermuted)")
-    Path a;
+    @Option(names = "--a", required = true, description = "reference model A, kept unpermuted: " + ModelReference.FORMS)
+    String a;
 
-    @Option(names = "--b", required = true, description = "model folder to permute toward A")
-    Path b;
+    @Option(names = "--b", required = true, description = "model B, permuted toward A (same forms as --a)")
+    String b;
 
     static final class Source {
         @Option(names = "--stats", description = "statistics file from 'permerge stats' (read space by space)")
@@ -53,8 +55,20 @@ public final class MergeCommand implements Callable<Integer> {
     @Option(names = "--repair", defaultValue = "none", description = "none, closed or measured (measured needs --calibration)")
     String repair;
 
-    @Option(names = "--residual-pooling", defaultValue = "all", description = "hidden states the residual is matched on: all, first, last")
-    String pooling;
+    @Option(names = "--residual-pooling", defaultValue = "all", converter = PoolingConverter.class,
+            description = "hidden states the residual is matched on: all, first or last (default ${DEFAULT-VALUE})")
+    AlignmentStatistics.ResidualPooling pooling;
+
+    /** Case-insensitive, and a wrong value is answered with the allowed ones (not "No enum constant"). */
+    static final class PoolingConverter implements CommandLine.ITypeConverter<AlignmentStatistics.ResidualPooling> {
+        @Override
+        public AlignmentStatistics.ResidualPooling convert(String value) {
+            for (AlignmentStatistics.ResidualPooling p : AlignmentStatistics.ResidualPooling.values()) {
+                if (p.name().equalsIgnoreCase(value.trim())) return p;
+            }
+            throw new CommandLine.TypeConversionException("expected one of all, first, last; got '" + value + "'");
+        }
+    }
 
     @Option(names = "--resample", description = "resample calibration clips to each model's rate")
     boolean resample;
@@ -78,7 +92,7 @@ public final class MergeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         org.permerge.audio.Manifest.setVerifyAudio(!noVerify);
-        OutputPaths guard = new OutputPaths().input("--a", a).input("--b", b).input("--stats", source.stats)
+        OutputPaths guard = new OutputPaths().model("--a", a).model("--b", b).input("--stats", source.stats)
                 .input("--calibration", source.calibration);
         guard.folder("--out", out, force);
         guard.input("--out", out);
@@ -87,7 +101,7 @@ public final class MergeCommand implements Callable<Integer> {
         MergeRecipe r = MergeRecipe.parse(recipe);
         Lambda l = Lambda.parse(lambda);
         Repair.Mode mode = Repair.Mode.parse(repair);
-        AlignmentStatistics.ResidualPooling p = AlignmentStatistics.ResidualPooling.valueOf(pooling.trim().toUpperCase(java.util.Locale.ROOT));
+        AlignmentStatistics.ResidualPooling p = pooling;
         if (mode == Repair.Mode.MEASURED && source.calibration == null) {
             throw new IllegalArgumentException("--repair measured runs the merged model over calibration audio: give --calibration");
         }

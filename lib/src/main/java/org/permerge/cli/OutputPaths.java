@@ -1,7 +1,10 @@
 package org.permerge.cli;
 
+import org.permerge.checkpoint.ModelReference;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
+
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -22,6 +25,19 @@ final class OutputPaths {
     OutputPaths input(String option, Path path) {
         if (path != null && !path.toString().isBlank()) inputs.put(option, path);
         return this;
+    }
+
+    /**
+     * Registers a model reference (folder, weights file or hub id) as an input: where it resolves to, so an output
+     * cannot land in the folder a hub id names either. One that does not resolve is left to the command to report.
+     */
+    OutputPaths model(String option, String reference) {
+        if (reference == null || reference.isBlank()) return this;
+        try {
+            return input(option, ModelReference.resolve(reference));
+        } catch (RuntimeException e) {
+            return ModelReference.isHubId(reference) ? this : input(option, Path.of(reference));
+        }
     }
 
     /** Checks an output folder; returns it. */

@@ -3,6 +3,7 @@ package org.permerge.cli;
 import org.permerge.Version;
 import org.permerge.io.AtomicFiles;
 import org.permerge.model.EncoderCheckpoint;
+import org.permerge.checkpoint.ModelReference;
 import org.permerge.checkpoint.StateDict;
 import org.permerge.permute.InvarianceCheck;
 import org.permerge.permute.PermutationSpec;
@@ -24,8 +25,8 @@ import java.util.concurrent.Callable;
                 "The result computes the same function; the permutations are written to permutations.json beside it.",
                 "With --check, both models are run on noise audio and every tap is compared (the invariant)."})
 public final class PermuteCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "checkpoint folder")
-    Path model;
+    @Option(names = "--model", required = true, description = ModelReference.FORMS)
+    String model;
 
     @Option(names = "--seed", required = true, description = "random seed")
     long seed;
@@ -45,7 +46,7 @@ public final class PermuteCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        new OutputPaths().input("--model", model).folder("--out", out, force);
+        new OutputPaths().model("--model", model).folder("--out", out, force);
         EncoderCheckpoint ckpt = EncoderCheckpoint.load(model);
         PermutationSpec spec = PermutationSpec.hubert(ckpt.config());
         List<String> chosen = spec.select(spaces);
@@ -56,8 +57,9 @@ public final class PermuteCommand implements Callable<Integer> {
         prov.put("permute.source", ckpt.source());
         prov.put("permute.seed", Long.toString(seed));
         prov.put("permute.spaces", String.join(",", chosen));
+        EncoderCheckpoint derived = ckpt.derive(permuted);
         AtomicFiles.replaceFolder(out, dir -> {
-            EncoderCheckpoint.save(dir, ckpt.config(), permuted, ckpt.preprocessor(), prov);
+            derived.save(dir, prov);
             AtomicFiles.writeString(dir.resolve("permutations.json"), perms.toJson().toString() + "\n");
         });
         System.out.println("permuted " + chosen.size() + " spaces of " + ckpt.source() + " -> " + out + " (" + perms + ")");

@@ -74,8 +74,9 @@ public final class PretrainCommand implements Callable<Integer> {
             description = "weight of a target codebook's loss (default 1 each), e.g. chroma=3 for the music encoder's pitch-class codebook")
     Map<String, Double> codebookWeights = new LinkedHashMap<>();
 
-    @Option(names = "--init-from", description = "continue from this checkpoint folder (same mini architecture) instead of a fresh initialisation")
-    Path initFrom;
+    @Option(names = "--init-from", description = "continue from this checkpoint (same mini architecture; a folder, weights file or hub repo id)"
+            + " instead of a fresh initialisation")
+    String initFrom;
 
     @Option(names = "--evaluate-only",
             description = "skip training: probe the checkpoint in --out against the log-mel baseline on the domain's three tasks"
@@ -96,7 +97,7 @@ public final class PretrainCommand implements Callable<Integer> {
         if (!Files.isRegularFile(manifestFile)) {
             throw new IllegalArgumentException("corpus manifest " + manifestFile + " not found; build it with ./permerge corpus --domain " + d.key());
         }
-        if (!evaluateOnly) new OutputPaths().input("--corpus", manifestFile).input("--init-from", initFrom).folder("--out", out, force);
+        if (!evaluateOnly) new OutputPaths().input("--corpus", manifestFile).model("--init-from", initFrom).folder("--out", out, force);
         Manifest manifest = Manifest.read(manifestFile);
         if (evaluateOnly) {
             ProbeEvidence.run(out.toAbsolutePath(), manifest, d, System.out);
@@ -137,8 +138,8 @@ public final class PretrainCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(initFrom + ": architecture " + start.config() + " is not the mini one " + MiniArchitecture.config());
             }
             initial = start.weights();
-            prov.put("pretrain.init_from", initFrom.toString());
-            prov.put("pretrain.init_from_sha256", Manifest.sha256(initFrom.resolve("model.safetensors")));
+            prov.put("pretrain.init_from", initFrom);
+            prov.put("pretrain.init_from_sha256", Manifest.sha256(Path.of(start.source())));
         }
         Pretraining.run(MiniArchitecture.config(), initial, clips, weighted(MiniRecipes.codebooks(d)), settings, out.toAbsolutePath(), prov, System.err, true,
                 maxMinutes != null ? maxMinutes * 60 : Double.POSITIVE_INFINITY);

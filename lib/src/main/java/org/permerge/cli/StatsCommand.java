@@ -3,6 +3,7 @@ package org.permerge.cli;
 import org.permerge.Version;
 import org.permerge.audio.Manifest;
 import org.permerge.model.EncoderCheckpoint;
+import org.permerge.checkpoint.ModelReference;
 import org.permerge.correlate.AlignmentStatistics;
 import org.permerge.extract.ExtractionSummary;
 import org.permerge.extract.PairedExtraction;
@@ -25,11 +26,11 @@ import java.util.concurrent.Callable;
 @Command(name = "stats", mixinStandardHelpOptions = true,
         description = "Accumulate alignment statistics (correlation of every permutation space) over calibration audio.")
 public final class StatsCommand implements Callable<Integer> {
-    @Option(names = "--a", required = true, description = "reference model A (checkpoint folder or weights file)")
-    Path modelA;
+    @Option(names = "--a", required = true, description = "reference model A: " + ModelReference.FORMS)
+    String modelA;
 
-    @Option(names = "--b", required = true, description = "model B, the one to be permuted")
-    Path modelB;
+    @Option(names = "--b", required = true, description = "model B, the one to be permuted (same forms as --a)")
+    String modelB;
 
     @Option(names = "--calibration", required = true, description = "calibration manifest (JSON Lines)")
     Path calibration;
@@ -63,7 +64,7 @@ public final class StatsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         org.permerge.audio.Manifest.setVerifyAudio(!noVerify);
-        new OutputPaths().input("--a", modelA).input("--b", modelB).input("--calibration", calibration).file("--out", out, force);
+        new OutputPaths().model("--a", modelA).model("--b", modelB).input("--calibration", calibration).file("--out", out, force);
         int[] sh = parseShard(shard);
         Manifest manifest = Manifest.read(calibration);
         String checksum = manifest.checksum();

@@ -43,13 +43,14 @@ public final class Lambda {
     public static Lambda parse(String text) {
         if (text == null || text.isBlank()) throw new IllegalArgumentException("λ is empty; expected e.g. 0.9 or cnn=0.5,default=0.9");
         EnumMap<Component, Double> m = new EnumMap<>(Component.class);
-        double dflt = Double.NaN;
-        for (String part : text.split(",")) {
+        Double dflt = null;
+        for (String part : text.split(",", -1)) {
             String p = part.trim();
             int eq = p.indexOf('=');
             if (eq < 0 || p.substring(0, eq).trim().equalsIgnoreCase("default")) {
-                if (!Double.isNaN(dflt)) throw new IllegalArgumentException("λ '" + text + "' gives the default twice");
-                dflt = number(eq < 0 ? p : p.substring(eq + 1), text);
+                double v = number(eq < 0 ? p : p.substring(eq + 1), text);
+                if (dflt != null) throw new IllegalArgumentException("λ '" + text + "' gives the default twice");
+                dflt = v;
             } else {
                 Component c = Component.parse(p.substring(0, eq));
                 if (m.put(c, number(p.substring(eq + 1), text)) != null) {
@@ -57,15 +58,19 @@ public final class Lambda {
                 }
             }
         }
-        return of(m, dflt);
+        return of(m, dflt == null ? Double.NaN : dflt);
     }
 
+    /** A finite number: NaN here would read as "no default" and vanish, so it is refused like any non-number. */
     private static double number(String s, String text) {
+        double v;
         try {
-            return Double.parseDouble(s.trim());
+            v = Double.parseDouble(s.trim());
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("λ '" + text + "': '" + s.trim() + "' is not a number");
         }
+        if (!Double.isFinite(v)) throw new IllegalArgumentException("λ '" + text + "': '" + s.trim() + "' is not a finite number in [0, 1]");
+        return v;
     }
 
     private static double check(double v, String what) {

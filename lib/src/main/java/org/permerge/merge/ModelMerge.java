@@ -184,7 +184,9 @@ public final class ModelMerge {
         prov.putAll(provenance);
         prov.putIfAbsent("calibration.manifest", stats.provenance().getOrDefault("calibration.manifest", "unknown"));
         prov.putIfAbsent("calibration.sha256", stats.provenance().getOrDefault("calibration.sha256", "unknown"));
-        EncoderCheckpoint out = EncoderCheckpoint.of(c, merged, a.preprocessor());
+        // masked_spec_embed is written only where A's file had it, and a stand-in for a B without one is not mixed in.
+        if (!b.storesMaskedSpecEmbed()) merged.put(EncoderCheckpoint.MASKED_SPEC_EMBED, a.weights().get(EncoderCheckpoint.MASKED_SPEC_EMBED));
+        EncoderCheckpoint out = a.derive(merged);
         return new Result(out, alignment, repairs, prov);
     }
 }

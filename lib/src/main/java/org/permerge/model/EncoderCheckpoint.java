@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import org.permerge.checkpoint.CheckpointFormatException;
 import org.permerge.checkpoint.DType;
 import org.permerge.checkpoint.HubCache;
+import org.permerge.checkpoint.ModelReference;
 import org.permerge.checkpoint.Preprocessor;
 import org.permerge.checkpoint.PyTorchZip;
 import org.permerge.checkpoint.SafeTensors;
@@ -41,20 +42,36 @@ public final class EncoderCheckpoint {
     private final EncoderConfig config;
     private final StateDict weights;
     private final Preprocessor preprocessor;
+    /** The learned mask embedding: in every HuBERT-family model, but stored only when the config enables masking. */
+    public static final String MASKED_SPEC_EMBED = "masked_spec_embed";
+
     private final KeyLayout keyLayout;
     private final String source;
+    private final boolean storesMaskedSpecEmbed;
+    private final List<String> notes;
 
-    private EncoderCheckpoint(EncoderConfig config, StateDict weights, Preprocessor preprocessor, KeyLayout keyLayout, String source) {
+    private EncoderCheckpoint(EncoderConfig config, StateDict weights, Preprocessor preprocessor, KeyLayout keyLayout, String source,
+                              boolean storesMaskedSpecEmbed, List<String> notes) {
         this.config = config;
         this.weights = weights;
         this.preprocessor = preprocessor;
         this.keyLayout = keyLayout;
         this.source = source;
+        this.storesMaskedSpecEmbed = storesMaskedSpecEmbed;
+        this.notes = List.copyOf(notes);
     }
 
     /**
      * Loads a model folder ({@code config.json} + {@code model.safetensors} or {@code pytorch_model.bin}, sharded or
      * not, + optional {@code preprocessor_config.json}) or one weights file inside such a folder.
+     *
+     * <p>Two departures from "every tensor exactly as expected", both as transformers loads such files, each with a
+     * {@linkplain #notes() note} printed to stderr: a task model's checkpoint ({@code HubertForCTC},
+     * {@code HubertForSequenceClassification}) loads its encoder from under the {@code hubert.}/{@code mert.} prefix and
+     * ignores the task head; and a missing {@code masked_spec_embed} (used only for masking in pretraining) gets a
+     * stand-in drawn as transformers initialises it, U[0, 1), from a fixed seed. It is absent by design when the config's
+     * {@code mask_time_prob} and {@code mask_feature_prob} are both 0; then there is no note. {@link #save(Path, Map)}
+     * writes the tensor only when the file had it.
      *
      * @throws CheckpointFormatException naming the file, tensor or field at fault
      */
@@ -83,12 +100,36 @@ public final class EncoderCheckpoint {
         if (!Files.isRegularFile(configFile)) {
             throw new CheckpointFormatException(dir + ": config.json is missing (needed beside " + weightsFile.getFileName() + ")");
         }
-        EncoderConfig config = EncoderConfig.read(configFile);
+        JsonObject configJson = EncoderConfig.readJson(configFile);
+        EncoderConfig config = EncoderConfig.fromJson(configJson, configFile.toString());
+        boolean masking = EncoderConfig.hasMaskedSpecEmbed(configJson, configFile.toString());
         Preprocessor pre = Preprocessor.readOrDefault(dir);
-        StateDict raw = readWeights(weightsFile);
-        KeyLayout layout = KeyLayout.detect(raw.names(), weightsFile.toString());
-        StateDict weights = validate(layout.toCurrent(raw), config, weightsFile.toString());
-        return new EncoderCheckpoint(config, weights, pre, layout, weightsFile.toString());
+        String source = weightsFile.toString();
+        List<String> notes = new ArrayList<>();
+        TaskModelKeys.Split split = TaskModelKeys.split(readWeights(weightsFile), source);
+        if (split.note(source) != null) notes.add(split.note(source));
+        KeyLayout layout = KeyLayout.detect(split.encoder().names(), source);
+        StateDict current = layout.toCurrent(split.encoder());
+        boolean stored = current.contains(MASKED_SPEC_EMBED);
+        if (!stored) {
+            current.put(MASKED_SPEC_EMBED, maskedSpecEmbedStandIn(config));
+            if (masking) {
+                notes.add(source + ": no '" + MASKED_SPEC_EMBED + "' although config.json enables masking (mask_time_prob or"
+                        + " mask_feature_prob > 0); using a U[0, 1) stand-in as transformers does. It is used only for masking in"
+                        + " pretraining, so outputs are unaffected, and permute/merge do not write it");
+            }
+        }
+        StateDict weights = validate(current, config, source);
+        for (String n : notes) System.err.println("permerge: note: " + n);
+        return new EncoderCheckpoint(config, weights, pre, layout, source, stored, notes);
+    }
+
+    /** transformers' initialisation of a missing mask embedding, {@code uniform_()}, from a fixed seed so loads repeat. */
+    private static Tensor maskedSpecEmbedStandIn(EncoderConfig config) {
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(0);
+        float[] v = new float[config.hiddenSize()];
+        for (int i = 0; i < v.length; i++) v[i] = (float) rng.nextDouble();
+        return Tensor.ofFloats(new long[] {v.length}, v);
     }
 
     /**
@@ -100,21 +141,9 @@ public final class EncoderCheckpoint {
         return load(dirFileOrRepoId, null);
     }
 
-    /** {@link #load(String)} with an explicit cache (null: from the environment). */
+    /** {@link #load(String)} with an explicit cache (null: from the environment); see {@link ModelReference}. */
     public static EncoderCheckpoint load(String dirFileOrRepoId, HubCache cache) {
-        Path local = null;
-        try {
-            local = Path.of(dirFileOrRepoId);
-        } catch (java.nio.file.InvalidPathException ignored) {
-            // not a path on this system; may still be a repo id
-        }
-        if (local != null && Files.exists(local)) return load(local);
-        if (HubCache.looksLikeRepoId(dirFileOrRepoId) && dirFileOrRepoId.contains("/")) {
-            HubCache c = cache != null ? cache : HubCache.fromEnvironment();
-            return load(c.resolve(dirFileOrRepoId));
-        }
-        throw new CheckpointFormatException("'" + dirFileOrRepoId + "' is neither an existing checkpoint folder or file"
-                + " nor a hub repo id like facebook/hubert-base-ls960");
+        return load(ModelReference.resolve(dirFileOrRepoId, cache));
     }
 
     /**
@@ -124,7 +153,18 @@ public final class EncoderCheckpoint {
     public static EncoderCheckpoint of(EncoderConfig config, StateDict weights, Preprocessor preprocessor) {
         KeyLayout layout = KeyLayout.detect(weights.names(), "in-memory weights");
         return new EncoderCheckpoint(config, validate(layout.toCurrent(weights), config, "in-memory weights"),
-                preprocessor, layout, "in-memory weights");
+                preprocessor, layout, "in-memory weights", true, List.of());
+    }
+
+    /**
+     * Weights derived from this checkpoint's (a permutation of them, a merge with it as model A), checked like
+     * {@link #of}, with this checkpoint's config and preprocessing, and saved as this one is: without
+     * {@code masked_spec_embed} when this checkpoint's file had none.
+     */
+    public EncoderCheckpoint derive(StateDict derivedWeights) {
+        KeyLayout layout = KeyLayout.detect(derivedWeights.names(), "in-memory weights");
+        return new EncoderCheckpoint(config, validate(layout.toCurrent(derivedWeights), config, "in-memory weights"),
+                preprocessor, layout, "in-memory weights", storesMaskedSpecEmbed, List.of());
     }
 
     /** Reads one weights file by its format: safetensors, a torch.save zip, or a transformers shard index. */
@@ -162,7 +202,8 @@ public final class EncoderCheckpoint {
 
     /**
      * Checks that weights (already under current names) are exactly the tensors {@code config} needs: no unknown,
-     * none missing, every shape right, float dtypes only. Returns them in transformers' order, as float32.
+     * none missing, every shape right, float dtypes only, every value finite. Returns them in transformers' order, as
+     * float32.
      */
     public static StateDict validate(StateDict weights, EncoderConfig config, String source) {
         Map<String, long[]> expected = ParameterLayout.expectedShapes(config);
@@ -189,9 +230,23 @@ public final class EncoderCheckpoint {
                 throw new CheckpointFormatException(source + ": tensor '" + e.getKey() + "' has dtype " + t.dtype()
                         + ", expected a floating-point type (F32, F16, BF16 or F64)");
             }
-            out.put(e.getKey(), t.dtype() == DType.F32 ? t : Tensor.ofFloats(t.shape(), t.toFloatArray()));
+            Tensor f32 = t.dtype() == DType.F32 ? t : Tensor.ofFloats(t.shape(), t.toFloatArray());
+            requireFinite(f32, e.getKey(), source, t.dtype());
+            out.put(e.getKey(), f32);
         }
         return out;
+    }
+
+    /** A NaN or infinite weight (or one beyond float32's range before conversion) poisons every output: refused by name. */
+    private static void requireFinite(Tensor f32, String name, String source, DType stored) {
+        java.nio.FloatBuffer b = f32.bytes().asFloatBuffer();
+        for (int i = 0; i < b.limit(); i++) {
+            float v = b.get(i);
+            if (!Float.isFinite(v)) {
+                throw new CheckpointFormatException(source + ": tensor '" + name + "' holds a non-finite value (" + v + ") at flat index " + i
+                        + (stored == DType.F32 ? "" : " (as float32; stored as " + stored + ")") + "; expected finite weights");
+            }
+        }
     }
 
     private static String list(Set<String> names) {
@@ -206,9 +261,15 @@ public final class EncoderCheckpoint {
      * Every file is written atomically; the weights are checked against the config first.
      */
     public static void save(Path dir, EncoderConfig config, StateDict weights, Preprocessor preprocessor, Map<String, String> provenance) {
+        save(dir, config, weights, preprocessor, provenance, true);
+    }
+
+    private static void save(Path dir, EncoderConfig config, StateDict weights, Preprocessor preprocessor, Map<String, String> provenance,
+                             boolean withMaskedSpecEmbed) {
         KeyLayout layout = KeyLayout.detect(weights.names(), "weights to save to " + dir);
         StateDict checked = validate(layout.toCurrent(weights), config, "weights to save to " + dir);
         StateDict toWrite = new StateDict(checked.tensors());
+        if (!withMaskedSpecEmbed) toWrite.remove(MASKED_SPEC_EMBED);
         // Stale metadata from the source checkpoint would misdescribe the new file: only the provenance goes in.
         toWrite.metadata().put("format", "pt");
         for (Map.Entry<String, String> e : new TreeMap<>(provenance).entrySet()) {
@@ -228,9 +289,13 @@ public final class EncoderCheckpoint {
         AtomicFiles.writeString(dir.resolve("config.json"), config.toJsonString() + "\n");
     }
 
-    /** Saves this checkpoint with the given provenance (see {@link #save(Path, EncoderConfig, StateDict, Preprocessor, Map)}). */
+    /**
+     * Saves this checkpoint with the given provenance (see {@link #save(Path, EncoderConfig, StateDict, Preprocessor, Map)}),
+     * leaving out {@code masked_spec_embed} when the file it came from had none (transformers then initialises it, as for
+     * that file).
+     */
     public void save(Path dir, Map<String, String> provenance) {
-        save(dir, config, weights, preprocessor, provenance);
+        save(dir, config, weights, preprocessor, provenance, storesMaskedSpecEmbed);
     }
 
     public EncoderConfig config() {
@@ -249,6 +314,16 @@ public final class EncoderCheckpoint {
     /** The naming convention the weights were stored under. */
     public KeyLayout keyLayout() {
         return keyLayout;
+    }
+
+    /** Whether the weights file held {@code masked_spec_embed}; when not, {@link #weights()} holds a stand-in that is never saved. */
+    public boolean storesMaskedSpecEmbed() {
+        return storesMaskedSpecEmbed;
+    }
+
+    /** What loading departed from the file as stored (a task model's prefix and head, a stand-in tensor); printed as it loads. */
+    public List<String> notes() {
+        return notes;
     }
 
     /** Where the weights came from (a file path, or "in-memory weights"). */

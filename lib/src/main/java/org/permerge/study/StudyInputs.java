@@ -13,6 +13,7 @@ import org.permerge.audio.corpus.Corpora;
 import org.permerge.audio.corpus.CorpusOptions;
 import org.permerge.checkpoint.ModelHash;
 import org.permerge.model.EncoderCheckpoint;
+import org.permerge.checkpoint.ModelReference;
 import org.permerge.correlate.AlignmentStatistics;
 import org.permerge.extract.PairedExtraction;
 import org.permerge.model.HubertEncoder;
@@ -82,7 +83,7 @@ public final class StudyInputs {
     }
 
     private java.util.Optional<Path> folder(StudyConfig.ModelSource src) {
-        return src.randomSeed() != null ? java.util.Optional.empty() : java.util.Optional.of(resolve(project, src.path()));
+        return src.randomSeed() != null ? java.util.Optional.empty() : java.util.Optional.of(modelPath(src, project));
     }
 
     /** A Markdown summary for a notebook: the study, both models (label, path, architecture) and the calibration draw. */
@@ -170,15 +171,22 @@ public final class StudyInputs {
     }
 
     static EncoderCheckpoint load(StudyConfig.ModelSource src, Path project) {
-        Path p = resolve(project, src.path());
-        if (!Files.exists(p)) {
-            throw new IllegalArgumentException("model " + src.label() + ": no checkpoint at " + p
-                    + " (the preset's path is relative to the project folder " + project + ")");
-        }
-        EncoderCheckpoint c = EncoderCheckpoint.load(p);
+        EncoderCheckpoint c = EncoderCheckpoint.load(modelPath(src, project));
         if (src.randomSeed() == null) return c;
         // A stand-in second model: the same architecture with seeded random weights.
         return EncoderCheckpoint.of(c.config(), RandomWeights.create(c.config(), src.randomSeed()), c.preprocessor());
+    }
+
+    /**
+     * Where a model of the config is: a path as {@link #resolve} finds it, or else a hub repo id through the Hugging Face
+     * cache ({@link ModelReference}).
+     */
+    static Path modelPath(StudyConfig.ModelSource src, Path project) {
+        Path p = resolve(project, src.path());
+        if (Files.exists(p)) return p;
+        if (ModelReference.isHubId(src.path()) && !Path.of(src.path()).isAbsolute()) return ModelReference.resolve(src.path());
+        throw new IllegalArgumentException("model " + src.label() + ": no checkpoint at " + p
+                + " (the preset's path is relative to the project folder " + project + ", or a hub repo id org/name)");
     }
 
     /**

@@ -114,6 +114,17 @@ class ResamplerTest {
     }
 
     @Test
+    void absurdRatesAreRefusedUpFrontInsteadOfRunningForHours() {
+        // 1 Hz -> 16 kHz would be 16000 outputs per input sample, each with its own filter phase.
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Resampler.resample(new float[44100], 1, 16000));
+        assertTrue(e.getMessage().contains("1 Hz is outside the supported range [" + Resampler.MIN_RATE + ", " + Resampler.MAX_RATE + "] Hz"),
+                e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Resampler.resample(new float[10], 16000, 2_000_000_000));
+        assertTrue(e.getMessage().contains("2000000000 Hz is outside"), e.getMessage());
+        assertEquals(32000, Resampler.resample(new float[8000], Resampler.MIN_RATE, 16000).length, "the bounds themselves are fine");
+    }
+
+    @Test
     void badArgumentsAreNamed() {
         assertThrows(IllegalArgumentException.class, () -> Resampler.resample(new float[4], 0, 16000));
         assertThrows(IllegalArgumentException.class, () -> new Resampler(0.999, 120));

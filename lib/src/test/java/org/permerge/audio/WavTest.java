@@ -188,6 +188,21 @@ class WavTest {
     }
 
     @Test
+    void aFileClaimingAnAbsurdSampleRateIsRefusedByNameBeforeAnyResampling() throws Exception {
+        byte[] ok = valid();
+        String m = error(with(ok, 24, 1, 0, 0, 0)); // 1 Hz
+        assertTrue(m.contains("bad.wav") && m.contains("nSamplesPerSec 1 is not a usable sample rate (expected "
+                + Resampler.MIN_RATE + " to " + Resampler.MAX_RATE + " Hz)"), m);
+        m = error(with(ok, 24, 0xFF, 0xFF, 0xFF, 0x7F)); // 2^31 - 1 Hz
+        assertTrue(m.contains("nSamplesPerSec 2147483647"), m);
+        Path f = tmp.resolve("one-hertz.wav");
+        java.nio.file.Files.write(f, with(ok, 24, 1, 0, 0, 0));
+        byte[] before = java.nio.file.Files.readAllBytes(f);
+        assertThrows(AudioFormatException.class, () -> Wav.read(f));
+        assertArrayEquals(before, java.nio.file.Files.readAllBytes(f), "the file is left as it was");
+    }
+
+    @Test
     void skipsUnknownChunksAndAcceptsUnknownStreamingDataSize() {
         byte[] ok = valid();
         // insert a LIST chunk of odd size (with pad byte) between fmt and data

@@ -4,10 +4,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 import org.permerge.testing.Fixtures;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,18 +12,8 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.*;
 
 class InspectCommandTest {
-    private record Run(int rc, String out, String err) {}
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = new CommandLine(new Main()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err))
-                .setExecutionExceptionHandler((ex, c, parsed) -> {
-                    c.getErr().println("permerge: " + ex.getMessage());
-                    return 1;
-                });
-        int rc = cl.execute(args);
-        return new Run(rc, out.toString(), err.toString());
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @ParameterizedTest
@@ -35,7 +22,7 @@ class InspectCommandTest {
             "hubert-tiny-large, legacy-keys.pytorch_model.bin, layer-norm CNN + pre-LN (stable) transformer, conv bias yes"})
     void printsTheArchitectureAndCountsOfBothFixtures(String fixture, String file, String layout, String bias) throws Exception {
         Path dir = Fixtures.hubert(fixture);
-        Run r = run("inspect", dir.resolve(file).toString());
+        CliRun r = run("inspect", dir.resolve(file).toString());
         assertEquals(0, r.rc(), r.err());
         // Independent counts: transformers' own listing of the state dict.
         List<String> keys = Files.readAllLines(dir.resolve("state_dict_keys.txt"));
@@ -63,14 +50,14 @@ class InspectCommandTest {
 
     @Test
     void listsTensorsOnRequest() {
-        Run r = run("inspect", "--tensors", Fixtures.hubert("hubert-tiny-base").toString());
+        CliRun r = run("inspect", "--tensors", Fixtures.hubert("hubert-tiny-base").toString());
         assertEquals(0, r.rc(), r.err());
         assertTrue(r.out().contains("encoder.pos_conv_embed.conv.parametrizations.weight.original1") && r.out().contains("[32, 8, 16]"), r.out());
     }
 
     @Test
     void aMissingCheckpointIsAnErrorThatNamesIt() {
-        Run r = run("inspect", "/no/such/folder");
+        CliRun r = run("inspect", "/no/such/folder");
         assertEquals(1, r.rc());
         assertTrue(r.err().contains("'/no/such/folder' is neither an existing checkpoint"), r.err());
     }
