@@ -1,4 +1,4 @@
-package org.permerge.bench;
+package org.permerge.checkpoint;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -8,8 +8,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
-import org.permerge.checkpoint.StateDict;
-import org.permerge.checkpoint.Tensor;
 
 /**
  * Content hash of a model's weights: sha256 over every tensor's name, dtype, shape and bytes in name order, so
