@@ -5,6 +5,7 @@ import org.permerge.audio.Manifest;
 import org.permerge.checkpoint.EncoderCheckpoint;
 import org.permerge.correlate.AlignmentStatistics;
 import org.permerge.correlate.Calibration;
+import org.permerge.correlate.StatisticsProvenance;
 import org.permerge.extract.ExtractionSummary;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -85,15 +86,12 @@ public final class StatsCommand implements Callable<Integer> {
     }
 
     static int[] parseShard(String s) {
-        String[] p = s.split("/");
         try {
-            int i = Integer.parseInt(p[0].trim());
-            int n = Integer.parseInt(p[1].trim());
-            if (p.length == 2 && n > 0 && i >= 0 && i < n) return new int[] {i, n};
-        } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
-            // reported below
+            StatisticsProvenance.Shard shard = StatisticsProvenance.Shard.parse(s);
+            return new int[] {shard.index(), shard.count()};
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--shard: " + e.getMessage(), e);
         }
-        throw new IllegalArgumentException("--shard must be i/n with 0 <= i < n, got '" + s + "'");
     }
 
     private static Manifest shardOf(Manifest m, int i, int n) {

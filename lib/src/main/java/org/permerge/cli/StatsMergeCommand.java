@@ -104,7 +104,10 @@ public final class StatsMergeCommand implements Callable<Integer> {
             if (space.startsWith("qk.")) continue;
             var cc = stats.correlation(space);
             int n = cc.deadUnitsA().length + cc.deadUnitsB().length;
-            if (n > 0) System.out.println("  " + space + ": dead units A " + cc.deadUnitsA().length + ", B " + cc.deadUnitsB().length);
+            if (n > 0) {
+                System.out.println("  " + space + ": dead units A " + cc.deadUnitsA().length + ", B " + cc.deadUnitsB().length
+                        + " (no variation over the calibration audio; matching leaves them in place)");
+            }
             dead += n;
         }
         if (dead == 0) System.out.println("  no dead units");
