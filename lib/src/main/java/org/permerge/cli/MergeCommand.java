@@ -1,8 +1,8 @@
 package org.permerge.cli;
 
+import org.permerge.Version;
 import org.permerge.audio.Manifest;
 import org.permerge.checkpoint.EncoderCheckpoint;
-import org.permerge.Version;
 import org.permerge.correlate.AlignmentStatistics;
 import org.permerge.correlate.Calibration;
 import org.permerge.correlate.StatisticsProvenance;
@@ -15,7 +15,9 @@ import org.permerge.merge.StatisticsFile;
 import org.permerge.merge.StatisticsView;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import tech.tablesaw.api.Table;
 
 import java.nio.file.Path;
@@ -73,6 +75,9 @@ public final class MergeCommand implements Callable<Integer> {
             + "mean correlation identity vs matched) to this CSV file")
     Path tableIi;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() {
         MergeRecipe r = MergeRecipe.parse(recipe);
@@ -110,7 +115,7 @@ public final class MergeCommand implements Callable<Integer> {
         builder.optRepair(mode, mode == Repair.Mode.MEASURED ? CalibrationAudio.of(manifest, true) : null);
         ModelMerge.Result result = builder.build().run();
         for (Map.Entry<String, int[]> e : result.alignment().deadUnits().entrySet()) {
-            System.err.println("permerge: " + e.getKey() + ": dead units A " + e.getValue()[0] + ", B " + e.getValue()[1]
+            spec.commandLine().getErr().println("permerge: " + e.getKey() + ": dead units A " + e.getValue()[0] + ", B " + e.getValue()[1]
                     + " (no variation over the calibration audio; left in place)");
         }
         result.save(out);

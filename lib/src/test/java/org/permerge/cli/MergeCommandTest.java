@@ -113,4 +113,33 @@ class MergeCommandTest {
         assertEquals(ModelHash.of(EncoderCheckpoint.load(modelB).weights()), prov.get("model.B.sha256").getAsString());
         assertEquals(prov.get("model.B.sha256").getAsString(), prov.get("statistics.model.B.sha256").getAsString());
     }
+
+    @Test
+    void aModelMergedWithItselfOverSilentCalibrationAudioIsTheModelAndDeadUnitsAreReported() throws Exception {
+        Path dir = tmp.resolve("silence");
+        Files.createDirectories(dir);
+        List<Manifest.Clip> clips = new ArrayList<>();
+        for (int c = 0; c < 2; c++) {
+            Path wav = dir.resolve("silence" + c + ".wav");
+            Wav.write(wav, new float[4000 + 1000 * c], 16000);
+            clips.add(new Manifest.Clip("silence" + c, wav.getFileName().toString(), (4000 + 1000 * c) / 16000.0, 16000, Map.of(),
+                    "calibration", Map.of(), Map.of(), Manifest.sha256(wav), dir));
+        }
+        Path silent = dir.resolve("silence.jsonl");
+        Manifest.of(Map.of("generator", "MergeCommandTest silence"), clips, dir).write(silent);
+        Path out = tmp.resolve("self-merge");
+        String[] r = run("merge", "--a", modelA.toString(), "--b", modelA.toString(), "--calibration", silent.toString(),
+                "--recipe", "cnn+all", "--lambda", "0.5", "--out", out.toString());
+        assertEquals("0", r[0], r[1]);
+        assertTrue(r[1].contains("cnn.0: dead units A"), "merge warns about dead units: " + r[1]);
+        EncoderCheckpoint a = EncoderCheckpoint.load(modelA);
+        EncoderCheckpoint merged = EncoderCheckpoint.load(out);
+        double worst = 0;
+        for (String n : a.weights().names()) {
+            float[] want = a.weights().get(n).toFloatArray();
+            float[] got = merged.weights().get(n).toFloatArray();
+            for (int k = 0; k < want.length; k++) worst = Math.max(worst, Math.abs(want[k] - got[k]) / (1 + Math.abs(want[k])));
+        }
+        assertTrue(worst < 1e-6, "the merge of A with itself is A; largest relative weight difference " + worst);
+    }
 }
