@@ -1,5 +1,6 @@
 package org.permerge.correlate;
 
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -68,18 +69,21 @@ public record StatisticsProvenance(String modelA, String modelASha256, String mo
 
         /**
          * The first clip index below {@code clips} that both shards take, or -1 when they share none; with
-         * {@code clips} unknown (negative), 0 when they would share a clip of a long enough split (by the Chinese
-         * remainder theorem: when i ≡ j modulo gcd(n, m)).
+         * {@code clips} unknown (negative), over a split long enough for any. Solved by the Chinese remainder
+         * theorem (they share clips exactly when i ≡ j modulo gcd(n, m)), so forged shard sizes cost nothing.
          */
         public int firstSharedClip(Shard other, int clips) {
-            if (clips < 0) {
-                long g = java.math.BigInteger.valueOf(count).gcd(java.math.BigInteger.valueOf(other.count)).longValue();
-                return (index - other.index) % g == 0 ? 0 : -1;
-            }
-            for (long k = index; k < clips; k += count) {
-                if (k >= other.index && (k - other.index) % other.count == 0) return (int) k;
-            }
-            return -1;
+            BigInteger n = BigInteger.valueOf(count);
+            BigInteger m = BigInteger.valueOf(other.count);
+            BigInteger g = n.gcd(m);
+            BigInteger diff = BigInteger.valueOf((long) other.index - index);
+            if (diff.mod(g).signum() != 0) return -1;
+            // k = i + n·t with (n/g)·t ≡ (j − i)/g (mod m/g); the least such k ≥ 0 is also ≥ i and ≥ j.
+            BigInteger mg = m.divide(g);
+            BigInteger t = mg.equals(BigInteger.ONE) ? BigInteger.ZERO : diff.divide(g).multiply(n.divide(g).modInverse(mg)).mod(mg);
+            BigInteger k = BigInteger.valueOf(index).add(n.multiply(t));
+            if (clips < 0) return k.min(BigInteger.valueOf(Integer.MAX_VALUE)).intValue();
+            return k.compareTo(BigInteger.valueOf(clips)) < 0 ? k.intValue() : -1;
         }
 
         @Override

@@ -69,6 +69,20 @@ class StatisticsProvenanceTest {
     }
 
     @Test
+    void forgedHugeShardSizesAreSolvedNotWalked() {
+        var all = new StatisticsProvenance.Shard(0, 1);
+        var last = new StatisticsProvenance.Shard(1_999_999_998, 1_999_999_999);
+        assertEquals(1_999_999_998, all.firstSharedClip(last, Integer.MAX_VALUE));
+        assertEquals(-1, all.firstSharedClip(last, 1_000));
+        var a = new StatisticsProvenance.Shard(1, 2_000_000_000);
+        var b = new StatisticsProvenance.Shard(2, 1_999_999_999);
+        // k ≡ 1 (mod 2·10⁹) and k ≡ 2 (mod 2·10⁹ − 1): the least such k is 2·10⁹ + 1.
+        assertEquals(2_000_000_001, a.firstSharedClip(b, Integer.MAX_VALUE));
+        assertEquals(-1, a.firstSharedClip(b, 2_000_000_001));
+        assertTrue(a.firstSharedClip(b, -1) >= 0, "over an unbounded split they do meet");
+    }
+
+    @Test
     void addingRunsRefusesOtherWeightsOtherManifestsAndSharedClipsNamingBoth() {
         StatisticsProvenance p0 = run("0/2", "aa", "bb", "cc");
         StatisticsProvenance p1 = run("1/2", "aa", "bb", "cc");
