@@ -89,6 +89,19 @@ class MergeCommandTest {
     }
 
     @Test
+    void aStatisticsFileWithoutModelHashesIsRefused() {
+        EncoderCheckpoint a = EncoderCheckpoint.load(modelA);
+        Path old = tmp.resolve("old.safetensors");
+        org.permerge.correlate.AlignmentStatistics.builder().setConfigA(a.config()).setConfigB(a.config()).build().save(old);
+        Path out = tmp.resolve("from-old");
+        String[] r = run("merge", "--a", modelA.toString(), "--b", modelB.toString(), "--stats", old.toString(),
+                "--recipe", "cnn", "--lambda", "0.5", "--out", out.toString());
+        assertNotEquals("0", r[0]);
+        assertTrue(r[1].contains("old.safetensors records no hash of model A's weights"), r[1]);
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
     void saveStatsWithStatsIsRefused() {
         Path out = tmp.resolve("never");
         Path save = tmp.resolve("never.safetensors");
