@@ -1,5 +1,6 @@
 package org.permerge.bench;
 
+import org.permerge.checkpoint.ModelHash;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

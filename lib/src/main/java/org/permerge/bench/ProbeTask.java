@@ -1,5 +1,6 @@
 package org.permerge.bench;
 
+import org.permerge.checkpoint.ModelHash;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;

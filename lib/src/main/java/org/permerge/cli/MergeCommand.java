@@ -1,10 +1,12 @@
 package org.permerge.cli;
 
+import org.permerge.Version;
 import org.permerge.audio.Manifest;
 import org.permerge.model.EncoderCheckpoint;
 import org.permerge.checkpoint.ModelReference;
 import org.permerge.correlate.AlignmentStatistics;
-import org.permerge.extract.PairedExtraction;
+import org.permerge.correlate.Calibration;
+import org.permerge.correlate.StatisticsProvenance;
 import org.permerge.merge.CalibrationAudio;
 import org.permerge.merge.Lambda;
 import org.permerge.merge.MergeRecipe;
@@ -16,10 +18,13 @@ import org.permerge.model.HubertEncoder;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import tech.tablesaw.api.Table;
 
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code permerge merge}: permute B toward A from calibration statistics, interpolate, optionally REPAIR, write a HF folder. */
@@ -70,10 +75,12 @@ public final class MergeCommand implements Callable<Integer> {
         }
     }
 
-    @Option(names = "--resample", description = "resample calibration clips to each model's rate")
+    @Option(names = "--resample", hidden = true,
+            description = "kept for older scripts: calibration clips are always resampled to each model's own rate")
     boolean resample;
 
-    @Option(names = "--save-stats", description = "with --calibration: also write the accumulated statistics here")
+    @Option(names = "--save-stats", description = "with --calibration: also write the accumulated statistics here"
+            + " (refused with --stats, which accumulates nothing)")
     Path saveStats;
 
     @Option(names = "--out", required = true, description = "output folder")
@@ -88,6 +95,9 @@ public final class MergeCommand implements Callable<Integer> {
     @Option(names = "--table-ii", description = "also write the per-space diagnostics printed below (the paper's Table II: units moved, "
             + "mean correlation identity vs matched) to this CSV file")
     Path tableIi;
+
+    @Spec
+    CommandSpec spec;
 
     @Override
     public Integer call() {
@@ -105,20 +115,37 @@ public final class MergeCommand implements Callable<Integer> {
         if (mode == Repair.Mode.MEASURED && source.calibration == null) {
             throw new IllegalArgumentException("--repair measured runs the merged model over calibration audio: give --calibration");
         }
+        if (saveStats != null && source.stats != null) {
+            throw new IllegalArgumentException("--save-stats " + saveStats + " writes statistics accumulated with --calibration, but --stats "
+                    + source.stats + " reads them from a file and accumulates nothing; drop --save-stats (or copy the file)");
+        }
         EncoderCheckpoint ma = EncoderCheckpoint.load(a);
         EncoderCheckpoint mb = EncoderCheckpoint.load(b);
         ModelMerge.Builder builder = ModelMerge.builder().setModelA(ma).setModelB(mb).setRecipe(r).setLambda(l).optResidualPooling(p);
         Manifest manifest = null;
         if (source.stats != null) {
-            builder.setStatistics(StatisticsFile.open(source.stats));
+            StatisticsFile file = StatisticsFile.open(source.stats);
+            StatisticsProvenance origin = file.origin();
+            if (origin.modelASha256() == null || origin.modelBSha256() == null) {
+                throw new IllegalArgumentException(source.stats + " records no hash of model " + (origin.modelASha256() == null ? "A" : "B")
+                        + "'s weights (written by an older permerge), so it cannot be shown to belong to " + a + " and " + b
+                        + "; re-run `permerge stats`");
+            }
+            builder.setStatistics(file); // ModelMerge compares the recorded hashes with the models given
         } else {
             manifest = Manifest.read(source.calibration);
-            AlignmentStatistics stats = accumulate(ma, mb, manifest);
+            AlignmentStatistics stats = Calibration.collect(ma, mb, manifest, Calibration.Options.defaults()
+                    .withProvenance("calibration.manifest", source.calibration.toAbsolutePath().normalize().toString())
+                    .withProvenance("created_by", "permerge " + Version.VERSION + " merge")).statistics();
             if (saveStats != null) stats.save(saveStats);
-            builder.setStatistics(StatisticsView.of(stats)).optCalibration(source.calibration.toString(), manifest.checksum());
+            builder.setStatistics(StatisticsView.of(stats));
         }
-        builder.optRepair(mode, mode == Repair.Mode.MEASURED ? CalibrationAudio.of(manifest, resample) : null);
+        builder.optRepair(mode, mode == Repair.Mode.MEASURED ? CalibrationAudio.of(manifest, true) : null);
         ModelMerge.Result result = builder.build().run();
+        for (Map.Entry<String, int[]> e : result.alignment().deadUnits().entrySet()) {
+            spec.commandLine().getErr().println("permerge: " + e.getKey() + ": dead units A " + e.getValue()[0] + ", B " + e.getValue()[1]
+                    + " (no variation over the calibration audio; left in place)");
+        }
         org.permerge.io.AtomicFiles.replaceFolder(out, result::save);
         Table t = result.diagnostics();
         System.out.println(t.printAll());
@@ -129,18 +156,5 @@ public final class MergeCommand implements Callable<Integer> {
         }
         System.out.println("merged (" + r + ", lambda " + l + ", REPAIR " + mode.label() + ") -> " + out);
         return 0;
-    }
-
-    private AlignmentStatistics accumulate(EncoderCheckpoint ma, EncoderCheckpoint mb, Manifest manifest) {
-        AlignmentStatistics stats = AlignmentStatistics.builder().setConfigA(ma.config()).setConfigB(mb.config())
-                .optProvenance("model.A", ma.source()).optProvenance("model.B", mb.source())
-                .optProvenance("calibration.manifest", source.calibration.toString())
-                .optProvenance("calibration.sha256", manifest.checksum()).build();
-        try (HubertEncoder ea = HubertEncoder.create(ma.config(), ma.weights());
-             HubertEncoder eb = HubertEncoder.create(mb.config(), mb.weights())) {
-            PairedExtraction.builder().setModelA(ea, ma.preprocessor()).setModelB(eb, mb.preprocessor()).optResample(resample).build()
-                    .run(manifest, stats);
-        }
-        return stats;
     }
 }

@@ -5,9 +5,9 @@ import org.permerge.audio.Manifest;
 import org.permerge.model.EncoderCheckpoint;
 import org.permerge.checkpoint.ModelReference;
 import org.permerge.correlate.AlignmentStatistics;
+import org.permerge.correlate.Calibration;
+import org.permerge.correlate.StatisticsProvenance;
 import org.permerge.extract.ExtractionSummary;
-import org.permerge.extract.PairedExtraction;
-import org.permerge.model.HubertEncoder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -54,7 +54,8 @@ public final class StatsCommand implements Callable<Integer> {
     @Option(names = "--max-batch-seconds", defaultValue = "30", description = "padded audio per forward pass")
     double maxBatchSeconds;
 
-    @Option(names = "--resample", description = "resample clips to each model's rate when they differ")
+    @Option(names = "--resample", hidden = true,
+            description = "kept for older scripts: clips are always resampled to each model's own rate")
     boolean resample;
 
     @Option(names = "--pre-activation", defaultValue = "CORRELATION",
@@ -67,8 +68,8 @@ public final class StatsCommand implements Callable<Integer> {
         new OutputPaths().model("--a", modelA).model("--b", modelB).input("--calibration", calibration).file("--out", out, force);
         int[] sh = parseShard(shard);
         Manifest manifest = Manifest.read(calibration);
-        String checksum = manifest.checksum();
         if (split != null) manifest = manifest.split(split);
+        int splitClips = manifest.size();
         manifest = shardOf(manifest, sh[0], sh[1]);
         if (manifest.size() == 0) {
             throw new IllegalArgumentException("no clips to process in " + calibration
@@ -76,31 +77,16 @@ public final class StatsCommand implements Callable<Integer> {
         }
         EncoderCheckpoint a = EncoderCheckpoint.load(modelA);
         EncoderCheckpoint b = EncoderCheckpoint.load(modelB);
-        AlignmentStatistics stats = AlignmentStatistics.builder()
-                .setConfigA(a.config()).setConfigB(b.config())
-                .optPreActivation(preActivation)
-                .optProvenance("model.A", a.source())
-                .optProvenance("model.B", b.source())
-                .optProvenance("calibration", calibration.toAbsolutePath().normalize().toString())
-                .optProvenance("calibration.sha256", checksum)
-                .optProvenance("calibration.split", split == null ? "all" : split)
-                .optProvenance("calibration.shard", shard)
-                .optProvenance("calibration.clips", Integer.toString(manifest.size()))
-                .optProvenance("preprocessor.A", a.preprocessor().toString())
-                .optProvenance("preprocessor.B", b.preprocessor().toString())
-                .optProvenance("created_by", "permerge " + Version.VERSION + " stats")
-                .build();
-        ExtractionSummary summary;
-        try (HubertEncoder ea = HubertEncoder.create(a); HubertEncoder eb = HubertEncoder.create(b)) {
-            PairedExtraction extraction = PairedExtraction.builder()
-                    .setModelA(ea, a.preprocessor())
-                    .setModelB(eb, b.preprocessor())
-                    .optMaxBatchSeconds(maxBatchSeconds)
-                    .optResample(resample)
-                    .optProgress(true)
-                    .build();
-            summary = extraction.run(manifest, stats);
-        }
+        Calibration.Options options = Calibration.Options.defaults().withPreActivation(preActivation)
+                .withMaxBatchSeconds(maxBatchSeconds).withProgress(true)
+                .withProvenance("calibration.manifest", calibration.toAbsolutePath().normalize().toString())
+                .withProvenance("calibration.split", split == null ? "all" : split)
+                .withProvenance("calibration.split_clips", Integer.toString(splitClips))
+                .withProvenance("calibration.shards", sh[0] + "/" + sh[1])
+                .withProvenance("created_by", "permerge " + Version.VERSION + " stats");
+        Calibration.Collected collected = Calibration.collect(a, b, manifest, options);
+        AlignmentStatistics stats = collected.statistics();
+        ExtractionSummary summary = collected.summary();
         stats.save(out);
         System.out.printf("%d clips, %.1f s of audio, %d frames of A in %.1f s%n", summary.clips(), summary.audioSeconds(),
                 summary.frames(), summary.wallSeconds());
@@ -109,15 +95,12 @@ public final class StatsCommand implements Callable<Integer> {
     }
 
     static int[] parseShard(String s) {
-        String[] p = s.split("/");
         try {
-            int i = Integer.parseInt(p[0].trim());
-            int n = Integer.parseInt(p[1].trim());
-            if (p.length == 2 && n > 0 && i >= 0 && i < n) return new int[] {i, n};
-        } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
-            // reported below
+            StatisticsProvenance.Shard shard = StatisticsProvenance.Shard.parse(s);
+            return new int[] {shard.index(), shard.count()};
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--shard: " + e.getMessage(), e);
         }
-        throw new IllegalArgumentException("--shard must be i/n with 0 <= i < n, got '" + s + "'");
     }
 
     private static Manifest shardOf(Manifest m, int i, int n) {

@@ -20,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 
 /**
  * Everything one calibration run measures for aligning model B to model A: a {@link CrossCorrelation}
@@ -55,7 +54,7 @@ public final class AlignmentStatistics implements PairedTapConsumer {
     private final EncoderConfig configA;
     private final EncoderConfig configB;
     private final PreActivation preActivation;
-    private final Map<String, String> provenance;
+    private StatisticsProvenance provenance;
     /** Accumulators by key: the space names plus ffn.L.pre, qk.L.q, qk.L.k and residual.K. */
     private final Map<String, CrossCorrelation> cross = new LinkedHashMap<>();
     /** Per-unit pre-activation statistics in UNITS mode, keyed ffn.L.pre.A / ffn.L.pre.B. */
@@ -63,11 +62,11 @@ public final class AlignmentStatistics implements PairedTapConsumer {
     /** Tap name → accumulator key (or unit-statistics key prefix). */
     private final Map<String, String> tapToKey = new LinkedHashMap<>();
 
-    private AlignmentStatistics(EncoderConfig a, EncoderConfig b, PreActivation pre, Map<String, String> provenance) {
+    private AlignmentStatistics(EncoderConfig a, EncoderConfig b, PreActivation pre, StatisticsProvenance provenance) {
         this.configA = Objects.requireNonNull(a, "config of model A");
         this.configB = Objects.requireNonNull(b, "config of model B");
         this.preActivation = pre;
-        this.provenance = new TreeMap<>(provenance);
+        this.provenance = Objects.requireNonNull(provenance, "provenance");
         checkSameShapes(a, b);
         for (int i = 0; i < a.numConvLayers(); i++) {
             add("feature_extractor.conv_layers." + i, "cnn." + i, a.convDim()[i], b.convDim()[i]);
@@ -120,6 +119,7 @@ public final class AlignmentStatistics implements PairedTapConsumer {
         private EncoderConfig a;
         private EncoderConfig b;
         private PreActivation pre = PreActivation.CORRELATION;
+        private StatisticsProvenance record = StatisticsProvenance.empty();
         private final Map<String, String> provenance = new LinkedHashMap<>();
 
         private Builder() {}
@@ -142,7 +142,16 @@ public final class AlignmentStatistics implements PairedTapConsumer {
             return this;
         }
 
-        /** Adds a provenance entry (models, calibration manifest and checksum, seeds ...). */
+        /** The provenance record (entries given by key, before or after, are applied on top of it). */
+        public Builder optProvenance(StatisticsProvenance p) {
+            this.record = Objects.requireNonNull(p);
+            return this;
+        }
+
+        /**
+         * Adds a provenance entry: a fixed key of {@link StatisticsProvenance#KEYS} sets that field, any other
+         * key is kept as an extra (study name, seeds ...).
+         */
         public Builder optProvenance(String key, String value) {
             provenance.put(key, value);
             return this;
@@ -156,7 +165,7 @@ public final class AlignmentStatistics implements PairedTapConsumer {
 
         public AlignmentStatistics build() {
             if (a == null || b == null) throw new IllegalStateException("setConfigA and setConfigB are required");
-            return new AlignmentStatistics(a, b, pre, provenance);
+            return new AlignmentStatistics(a, b, pre, record.with(provenance));
         }
     }
 
@@ -305,35 +314,43 @@ public final class AlignmentStatistics implements PairedTapConsumer {
         return preActivation;
     }
 
-    /** Provenance entries (read-only). */
+    /** Provenance as the file's metadata entries (fixed keys, then extras; read-only). */
     public Map<String, String> provenance() {
-        return Collections.unmodifiableMap(provenance);
+        return Collections.unmodifiableMap(provenance.toMetadata());
+    }
+
+    /** Provenance as a typed record. */
+    public StatisticsProvenance origin() {
+        return provenance;
     }
 
     /**
-     * Adds the statistics of another run (same models' shapes, same pre-activation mode): the result is
-     * what one run over both runs' frames gives. Provenance entries that differ are kept as a list.
+     * Adds the statistics of another run: the result is what one run over both runs' frames gives. Refused
+     * unless both measured the same architectures (the whole config: layer shapes and layout) in the same
+     * pre-activation mode, and unless their provenance agrees ({@link StatisticsProvenance#mergedWith}: same
+     * weights, same manifest, disjoint shards).
      */
     public void merge(AlignmentStatistics other) {
+        merge(other, "these statistics", "the other statistics");
+    }
+
+    /** {@link #merge(AlignmentStatistics)}, naming both sides (e.g. their files) in any refusal. */
+    public void merge(AlignmentStatistics other, String mine, String theirs) {
         checkSameShapes(configA, other.configA);
         checkSameShapes(configB, other.configB);
-        if (other.preActivation != preActivation) {
-            throw new IllegalArgumentException("cannot merge statistics with pre-activation mode " + other.preActivation
-                    + " into " + preActivation);
+        if (!configA.equals(other.configA) || !configB.equals(other.configB)) {
+            boolean sideA = !configA.equals(other.configA);
+            throw new IllegalArgumentException("cannot add " + mine + " and " + theirs + ": they measured another layout of model "
+                    + (sideA ? "A: " + configA + " vs " + other.configA : "B: " + configB + " vs " + other.configB));
         }
+        if (other.preActivation != preActivation) {
+            throw new IllegalArgumentException("cannot add " + mine + " and " + theirs + ": pre-activation mode " + preActivation
+                    + " vs " + other.preActivation);
+        }
+        StatisticsProvenance merged = provenance.mergedWith(other.provenance, mine, theirs);
         for (Map.Entry<String, CrossCorrelation> e : cross.entrySet()) e.getValue().merge(other.cross.get(e.getKey()));
         for (Map.Entry<String, UnitStatistics> e : units.entrySet()) e.getValue().merge(other.units.get(e.getKey()));
-        int parts = Integer.parseInt(provenance.getOrDefault("parts", "1"))
-                + Integer.parseInt(other.provenance.getOrDefault("parts", "1"));
-        for (Map.Entry<String, String> e : other.provenance.entrySet()) {
-            String mine = provenance.get(e.getKey());
-            if (mine == null) {
-                provenance.put(e.getKey(), e.getValue());
-            } else if (!mine.equals(e.getValue()) && !e.getKey().equals("parts")) {
-                provenance.put(e.getKey(), mine + " | " + e.getValue());
-            }
-        }
-        provenance.put("parts", Integer.toString(parts));
+        provenance = merged;
     }
 
     /** Writes every accumulator as float64 tensors, with configs and provenance in the metadata; atomic. */
@@ -352,7 +369,7 @@ public final class AlignmentStatistics implements PairedTapConsumer {
             putUnits(sd, e.getKey(), e.getValue());
         }
         Map<String, String> meta = sd.metadata();
-        meta.putAll(provenance);
+        meta.putAll(provenance.toMetadata());
         meta.put("permerge.statistics", FORMAT_VERSION);
         meta.put("permerge.version", Version.VERSION);
         meta.put("config.A", configA.toJsonString());
@@ -375,29 +392,8 @@ public final class AlignmentStatistics implements PairedTapConsumer {
     /** Reads statistics written by {@link #save}; a missing or misshapen tensor is an error naming it. */
     public static AlignmentStatistics load(Path file) {
         StateDict sd = SafeTensors.read(file);
-        Map<String, String> meta = new LinkedHashMap<>(sd.metadata());
-        String version = meta.get("permerge.statistics");
-        if (version == null) {
-            throw new CheckpointFormatException(file + ": not a permerge statistics file (no 'permerge.statistics' metadata)");
-        }
-        if (!version.equals(FORMAT_VERSION)) {
-            throw new CheckpointFormatException(file + ": statistics format " + version + ", expected " + FORMAT_VERSION);
-        }
-        EncoderConfig a = EncoderConfig.fromJson(JsonParser.parseString(required(meta, "config.A", file)).getAsJsonObject(),
-                file + " config.A");
-        EncoderConfig b = EncoderConfig.fromJson(JsonParser.parseString(required(meta, "config.B", file)).getAsJsonObject(),
-                file + " config.B");
-        PreActivation pre = PreActivation.valueOf(required(meta, "pre_activation", file));
-        Map<String, String> provenance = new LinkedHashMap<>();
-        for (Map.Entry<String, String> e : meta.entrySet()) {
-            String k = e.getKey();
-            if (!k.startsWith("config.") && !k.startsWith("frames.") && !k.equals("format") && !k.equals("pre_activation")
-                    && !k.equals("permerge.statistics") && !k.equals("permerge.version")) {
-                provenance.put(k, e.getValue());
-            }
-        }
-        provenance.putIfAbsent("written_by", "permerge " + meta.getOrDefault("permerge.version", "?"));
-        AlignmentStatistics s = new AlignmentStatistics(a, b, pre, provenance);
+        Header h = Header.read(file, sd);
+        AlignmentStatistics s = new AlignmentStatistics(h.configA(), h.configB(), h.preActivation(), h.provenance());
         int expected = 0;
         for (Map.Entry<String, CrossCorrelation> e : s.cross.entrySet()) {
             String k = e.getKey();
@@ -420,6 +416,141 @@ public final class AlignmentStatistics implements PairedTapConsumer {
             throw new CheckpointFormatException(file + ": unexpected tensors " + extra);
         }
         return s;
+    }
+
+    /**
+     * What a statistics file's metadata declares, read and checked before anything is allocated (the one
+     * reader of the format's header, shared by {@link #load} and the lazy {@code merge.StatisticsFile}): the
+     * format version, both configs, the pre-activation mode, the provenance and the frames per space. The
+     * tensors the configs call for must all be in the file and fit in it, so a small file that declares 10⁸
+     * layers or huge widths is refused by name instead of allocating accumulators for them.
+     *
+     * @param configA       model A's architecture
+     * @param configB       model B's architecture
+     * @param preActivation how much FFN pre-activation the file keeps
+     * @param provenance    where the statistics came from
+     * @param frames        frames behind each space, as recorded
+     */
+    public record Header(EncoderConfig configA, EncoderConfig configB, PreActivation preActivation,
+                         StatisticsProvenance provenance, Map<String, Long> frames) {
+        /** Reads and checks the header of {@code file}, whose tensors {@code lazy} lists (no data is read). */
+        public static Header read(Path file, StateDict lazy) {
+            Map<String, String> meta = new LinkedHashMap<>(lazy.metadata());
+            String version = meta.get("permerge.statistics");
+            if (version == null) {
+                throw new CheckpointFormatException(file + ": not a permerge statistics file (no 'permerge.statistics' metadata)");
+            }
+            if (!version.equals(FORMAT_VERSION)) {
+                throw new CheckpointFormatException(file + ": statistics format " + version + ", expected " + FORMAT_VERSION);
+            }
+            EncoderConfig a = config(meta, "config.A", file);
+            EncoderConfig b = config(meta, "config.B", file);
+            String mode = required(meta, "pre_activation", file);
+            PreActivation pre;
+            try {
+                pre = PreActivation.valueOf(mode);
+            } catch (IllegalArgumentException e) {
+                throw new CheckpointFormatException(file + ": metadata entry 'pre_activation' is '" + mode + "', expected one of "
+                        + java.util.Arrays.toString(PreActivation.values()));
+            }
+            try {
+                checkSameShapes(a, b);
+            } catch (IllegalArgumentException e) {
+                throw new CheckpointFormatException(file + ": " + e.getMessage());
+            }
+            checkDeclaredSize(file, lazy, a, b, pre);
+            Map<String, String> prov = new LinkedHashMap<>();
+            Map<String, Long> frames = new LinkedHashMap<>();
+            for (Map.Entry<String, String> e : meta.entrySet()) {
+                String k = e.getKey();
+                if (k.startsWith("frames.")) {
+                    try {
+                        frames.put(k.substring(7), Long.parseLong(e.getValue()));
+                    } catch (NumberFormatException x) {
+                        throw new CheckpointFormatException(file + ": metadata entry '" + k + "' is not a frame count: " + e.getValue());
+                    }
+                } else if (!k.startsWith("config.") && !k.equals("format") && !k.equals("pre_activation")
+                        && !k.equals("permerge.statistics") && !k.equals("permerge.version")) {
+                    prov.put(k, e.getValue());
+                }
+            }
+            StatisticsProvenance p;
+            try {
+                p = StatisticsProvenance.fromMetadata(prov);
+            } catch (IllegalArgumentException e) {
+                throw new CheckpointFormatException(file + ": " + e.getMessage());
+            }
+            if (p.createdBy() == null && meta.containsKey("permerge.version")) {
+                p = p.with(Map.of("created_by", "permerge " + meta.get("permerge.version")));
+            }
+            return new Header(a, b, pre, p, frames);
+        }
+
+        private static EncoderConfig config(Map<String, String> meta, String key, Path file) {
+            try {
+                return EncoderConfig.fromJson(JsonParser.parseString(required(meta, key, file)).getAsJsonObject(), file + " " + key);
+            } catch (com.google.gson.JsonParseException | IllegalStateException e) {
+                throw new CheckpointFormatException(file + ": metadata entry '" + key + "' is not a JSON config object: " + e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Checks, without allocating, that the tensors the configs call for are in the file (the first missing one
+     * is named; the walk stops there, so it is never longer than the file's own tensor list) and that their bytes
+     * fit in it.
+     */
+    private static void checkDeclaredSize(Path file, StateDict lazy, EncoderConfig a, EncoderConfig b, PreActivation pre) {
+        int layers = a.numHiddenLayers();
+        String declared = "its configs declare " + layers + " layers, hidden " + a.hiddenSize() + ", intermediate "
+                + a.intermediateSize() + ", conv " + java.util.Arrays.toString(a.convDim());
+        java.util.function.Consumer<String> cross = k -> {
+            for (String t : new String[] {".count", ".A.mean", ".A.m2", ".B.mean", ".B.m2", ".comoment"}) present(lazy, k + t, file, declared);
+        };
+        java.util.function.Consumer<String> unit = k -> {
+            for (String t : new String[] {".count", ".mean", ".m2"}) present(lazy, k + t, file, declared);
+        };
+        double bytes = 0;
+        double h = a.hiddenSize();
+        double ffn = a.intermediateSize();
+        for (int i = 0; i < a.numConvLayers(); i++) {
+            cross.accept("cnn." + i);
+            bytes += crossBytes(a.convDim()[i], b.convDim()[i]);
+        }
+        for (int l = 0; l < layers; l++) {
+            cross.accept("ffn." + l);
+            if (pre == PreActivation.CORRELATION) {
+                cross.accept("ffn." + l + ".pre");
+            } else {
+                unit.accept("ffn." + l + ".pre.A");
+                unit.accept("ffn." + l + ".pre.B");
+            }
+            cross.accept("attn." + l);
+            cross.accept("qk." + l + ".q");
+            cross.accept("qk." + l + ".k");
+            bytes += crossBytes(ffn, ffn) + 3 * crossBytes(h, h)
+                    + (pre == PreActivation.CORRELATION ? crossBytes(ffn, ffn) : 2 * (8 + 16 * ffn));
+        }
+        for (int k = 0; k <= layers; k++) cross.accept("residual." + k);
+        bytes += (layers + 1) * crossBytes(h, h);
+        long size;
+        try {
+            size = java.nio.file.Files.size(file);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        if (bytes > size) {
+            throw new CheckpointFormatException(file + ": " + declared + ", which call for " + (long) bytes
+                    + " bytes of statistics, but the file is " + size + " bytes");
+        }
+    }
+
+    private static void present(StateDict lazy, String name, Path file, String declared) {
+        if (!lazy.contains(name)) throw new CheckpointFormatException(file + ": tensor '" + name + "' is missing (" + declared + ")");
+    }
+
+    private static double crossBytes(double dA, double dB) {
+        return 8 + 16 * dA + 16 * dB + 8 * dA * dB;
     }
 
     private boolean isKnownTensor(String name) {

@@ -188,21 +188,18 @@ public final class CrossCorrelation {
 
     private static double[] inverseRootM2(UnitStatistics s) {
         double[] m2 = s.m2();
-        double[] mean = s.mean();
-        double n = s.count();
+        boolean[] dead = s.deadMask();
         double[] inv = new double[m2.length];
-        for (int k = 0; k < m2.length; k++) {
-            inv[k] = UnitStatistics.isDead(m2[k] / n, mean[k]) ? 0 : 1.0 / Math.sqrt(m2[k]);
-        }
+        for (int k = 0; k < m2.length; k++) inv[k] = dead[k] ? 0 : 1.0 / Math.sqrt(m2[k]);
         return inv;
     }
 
-    /** Units of A that never vary over the frames seen; their correlations are reported as 0. */
+    /** Units of A that do not vary over the frames seen ({@link UnitStatistics#deadUnits}); their correlations are reported as 0. */
     public int[] deadUnitsA() {
         return a.deadUnits();
     }
 
-    /** Units of B that never vary over the frames seen; their correlations are reported as 0. */
+    /** Units of B that do not vary over the frames seen ({@link UnitStatistics#deadUnits}); their correlations are reported as 0. */
     public int[] deadUnitsB() {
         return b.deadUnits();
     }

@@ -127,17 +127,48 @@ public final class UnitStatistics {
         return v;
     }
 
+    /** A unit whose variance is at most this fraction of its tap's reference variance is dead. */
+    public static final double DEAD_VARIANCE_RATIO = 1e-8;
+
     /**
-     * Units whose activations do not vary: a standard deviation below 1e-9 of the mean's magnitude,
-     * which is finer than float32 activations can resolve. Their correlation is defined as 0.
+     * Units whose activations do not vary over the frames seen; their correlation is undefined and taken as 0,
+     * and matching leaves them in place. Every unit is dead when no frame was seen (count 0). Otherwise a unit
+     * is dead when its variance is at most {@link #DEAD_VARIANCE_RATIO} (10⁻⁸, a standard deviation 10⁴ times
+     * smaller) times the median variance of this tap's units, or when its standard deviation is below 10⁻⁹ of
+     * its mean's magnitude (finer than float32 activations resolve). Where the median is 0 (half the units or
+     * more never varied, e.g. over silent audio) the reference is the median of the non-zero variances; where
+     * every variance is 0 every unit is dead.
      */
     public int[] deadUnits() {
-        double[] var = variance();
-        return java.util.stream.IntStream.range(0, units)
-                .filter(k -> isDead(var[k], mean[k]))
-                .toArray();
+        boolean[] dead = deadMask();
+        return java.util.stream.IntStream.range(0, units).filter(k -> dead[k]).toArray();
     }
 
+    /** {@link #deadUnits()} as a mask over the units. */
+    public boolean[] deadMask() {
+        boolean[] dead = new boolean[units];
+        if (count == 0) {
+            java.util.Arrays.fill(dead, true);
+            return dead;
+        }
+        double[] var = variance();
+        double reference = median(var, false);
+        if (reference == 0) reference = median(var, true);
+        double floor = DEAD_VARIANCE_RATIO * reference;
+        for (int k = 0; k < units; k++) dead[k] = !(var[k] > floor) || isDead(var[k], mean[k]);
+        return dead;
+    }
+
+    /** The median of the values (of the positive ones only when asked; 0 when there are none). */
+    private static double median(double[] values, boolean positiveOnly) {
+        double[] v = positiveOnly ? java.util.Arrays.stream(values).filter(x -> x > 0).toArray() : values.clone();
+        if (v.length == 0) return 0;
+        java.util.Arrays.sort(v);
+        int m = v.length / 2;
+        return v.length % 2 == 1 ? v[m] : 0.5 * (v[m - 1] + v[m]);
+    }
+
+    /** Constant at float32 resolution: a standard deviation below 1e-9 of the mean's magnitude (or NaN). */
     static boolean isDead(double variance, double mean) {
         double floor = 1e-9 * Math.abs(mean);
         return !(variance > floor * floor);

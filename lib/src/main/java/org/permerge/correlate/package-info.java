@@ -2,7 +2,9 @@
  * Step 2 of the pipeline, correlation: streaming, mergeable float64 statistics of paired activations
  * ({@link org.permerge.correlate.CrossCorrelation} per permutation space, {@link
  * org.permerge.correlate.UnitStatistics} per tap) and the set of them that one calibration run collects
- * ({@link org.permerge.correlate.AlignmentStatistics}); per-tap activation statistics of one model as a table
+ * ({@link org.permerge.correlate.AlignmentStatistics}), with its provenance under fixed keys
+ * ({@link org.permerge.correlate.StatisticsProvenance}); {@link org.permerge.correlate.Calibration} is the one
+ * path from two models and calibration clips to those statistics; per-tap activation statistics of one model as a table
  * ({@link org.permerge.correlate.TapSurvey}, {@link org.permerge.correlate.TapStatistics}) and a summary of
  * alignment statistics ({@link org.permerge.correlate.StatisticsSummary}).
  *

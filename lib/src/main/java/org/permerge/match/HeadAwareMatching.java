@@ -47,12 +47,22 @@ public final class HeadAwareMatching {
         return matchBlocks(correlation, heads, headDim, "attention heads");
     }
 
+    /** {@link #matchHeads}, leaving dead units (and heads all of whose units are dead) in place ({@link LiveUnitMatching}). */
+    public static BlockMatching matchHeads(double[] correlation, int heads, int headDim, boolean[] deadA, boolean[] deadB) {
+        return matchBlocks(correlation, heads, headDim, "attention heads", deadA, deadB);
+    }
+
     /**
      * Group-aware matching of the residual stream: groups of the grouped positional convolution must map
      * onto groups, so the same two-level scheme runs with groups in place of heads.
      */
     public static BlockMatching matchGroups(double[] correlation, int groups, int groupSize) {
         return matchBlocks(correlation, groups, groupSize, "groups");
+    }
+
+    /** {@link #matchGroups}, leaving dead units (and groups all of whose units are dead) in place. */
+    public static BlockMatching matchGroups(double[] correlation, int groups, int groupSize, boolean[] deadA, boolean[] deadB) {
+        return matchBlocks(correlation, groups, groupSize, "groups", deadA, deadB);
     }
 
     /**
@@ -64,6 +74,12 @@ public final class HeadAwareMatching {
      */
     public static BlockMatching matchQueryKey(double[] correlationQ, double[] correlationK, int[] headPerm,
                                               int heads, int headDim) {
+        return matchQueryKey(correlationQ, correlationK, headPerm, heads, headDim, null, null);
+    }
+
+    /** {@link #matchQueryKey}, leaving dead units (dead in both query and key) in place within their heads. */
+    public static BlockMatching matchQueryKey(double[] correlationQ, double[] correlationK, int[] headPerm,
+                                              int heads, int headDim, boolean[] deadA, boolean[] deadB) {
         int d = checkSquare(correlationQ, heads, headDim, "query correlation");
         checkSquare(correlationK, heads, headDim, "key correlation");
         checkPermutation(headPerm, heads);
@@ -72,10 +88,9 @@ public final class HeadAwareMatching {
         int[][] within = new int[heads][];
         double[] totals = new double[heads];
         IntStream.range(0, heads).parallel().forEach(j -> {
-            LinearAssignment.Assignment a = LinearAssignment.solve(block(sum, d, headDim, j, headPerm[j]),
-                    headDim, headDim, true);
-            within[j] = a.rowToCol();
-            totals[j] = a.total();
+            double[] blk = block(sum, d, headDim, j, headPerm[j]);
+            within[j] = withinBlock(blk, headDim, deadA, deadB, j, headPerm[j]);
+            totals[j] = total(blk, within[j]);
         });
         double total = 0;
         for (double t : totals) total += t;
@@ -85,6 +100,15 @@ public final class HeadAwareMatching {
 
     /** The general two-level matching over {@code blocks} blocks of {@code blockSize} units. */
     public static BlockMatching matchBlocks(double[] correlation, int blocks, int blockSize, String what) {
+        return matchBlocks(correlation, blocks, blockSize, what, null, null);
+    }
+
+    /**
+     * The two-level matching with dead units kept in place: within blocks by {@link LiveUnitMatching}, and a
+     * block all of whose units are dead counts as a dead unit of the block order.
+     */
+    public static BlockMatching matchBlocks(double[] correlation, int blocks, int blockSize, String what, boolean[] deadA,
+                                            boolean[] deadB) {
         int d = checkSquare(correlation, blocks, blockSize, what);
         double[] scores = new double[blocks * blocks];
         int[][] withinAll = new int[blocks * blocks][];
@@ -92,17 +116,60 @@ public final class HeadAwareMatching {
         IntStream.range(0, blocks * blocks).parallel().forEach(p -> {
             int j = p / blocks;
             int k = p % blocks;
-            LinearAssignment.Assignment a = LinearAssignment.solve(block(correlation, d, blockSize, j, k),
-                    blockSize, blockSize, true);
-            scores[p] = a.total();
-            withinAll[p] = a.rowToCol();
+            double[] blk = block(correlation, d, blockSize, j, k);
+            if (deadA == null && deadB == null) {
+                LinearAssignment.Assignment a = LinearAssignment.solve(blk, blockSize, blockSize, true);
+                scores[p] = a.total();
+                withinAll[p] = a.rowToCol();
+            } else {
+                withinAll[p] = withinBlock(blk, blockSize, deadA, deadB, j, k);
+                scores[p] = total(blk, withinAll[p]);
+            }
         });
-        LinearAssignment.Assignment order = LinearAssignment.solve(scores, blocks, blocks, true);
-        int[] blockPerm = order.rowToCol();
+        int[] blockPerm;
+        double orderTotal;
+        if (deadA == null && deadB == null) {
+            LinearAssignment.Assignment order = LinearAssignment.solve(scores, blocks, blocks, true);
+            blockPerm = order.rowToCol();
+            orderTotal = order.total();
+        } else {
+            blockPerm = LiveUnitMatching.solve(scores, blocks, deadBlocks(deadA, blocks, blockSize),
+                    deadBlocks(deadB, blocks, blockSize));
+            orderTotal = total(scores, blockPerm);
+        }
         int[][] within = new int[blocks][];
         for (int j = 0; j < blocks; j++) within[j] = withinAll[j * blocks + blockPerm[j]];
         return new BlockMatching(blocks, blockSize, blockPerm, within, compose(blockPerm, within, blockSize),
-                scores, order.total());
+                scores, orderTotal);
+    }
+
+    /** The within-block matching of A block j with B block k, dead units kept in place. */
+    private static int[] withinBlock(double[] blk, int blockSize, boolean[] deadA, boolean[] deadB, int j, int k) {
+        if (deadA == null && deadB == null) return LinearAssignment.solve(blk, blockSize, blockSize, true).rowToCol();
+        return LiveUnitMatching.solve(blk, blockSize, slice(deadA, j, blockSize), slice(deadB, k, blockSize));
+    }
+
+    private static boolean[] slice(boolean[] mask, int block, int blockSize) {
+        return mask == null ? null : Arrays.copyOfRange(mask, block * blockSize, (block + 1) * blockSize);
+    }
+
+    /** Blocks all of whose units are dead. */
+    private static boolean[] deadBlocks(boolean[] mask, int blocks, int blockSize) {
+        boolean[] out = new boolean[blocks];
+        if (mask == null) return out;
+        for (int j = 0; j < blocks; j++) {
+            out[j] = true;
+            for (int r = 0; r < blockSize; r++) out[j] &= mask[j * blockSize + r];
+        }
+        return out;
+    }
+
+    /** Sum of m[i, perm[i]] over a square row-major matrix. */
+    private static double total(double[] m, int[] perm) {
+        int n = perm.length;
+        double sum = 0;
+        for (int i = 0; i < n; i++) sum += m[i * n + perm[i]];
+        return sum;
     }
 
     /** The full permutation from a block order and within-block permutations. */

@@ -4,6 +4,7 @@ import org.permerge.correlate.AlignmentStatistics;
 import org.permerge.correlate.CrossCorrelation;
 import org.permerge.match.HeadAwareMatching;
 import org.permerge.match.LinearAssignment;
+import org.permerge.match.LiveUnitMatching;
 import org.permerge.model.EncoderConfig;
 import org.permerge.permute.PermutationSpec;
 import org.permerge.permute.Permutations;
@@ -41,10 +42,23 @@ public final class Alignment {
     private final Permutations permutations;
     private final List<SpaceMatch> matches;
 
-    private Alignment(MergeRecipe recipe, Permutations permutations, List<SpaceMatch> matches) {
+    private final Map<String, int[]> dead;
+
+    private Alignment(MergeRecipe recipe, Permutations permutations, List<SpaceMatch> matches, Map<String, int[]> dead) {
         this.recipe = recipe;
         this.permutations = permutations;
         this.matches = List.copyOf(matches);
+        this.dead = dead;
+    }
+
+    /**
+     * Spaces with dead units (see {@code correlate.UnitStatistics#deadUnits}), each with the count of dead units
+     * of A and of B; they were left in place by the matching ({@link LiveUnitMatching}).
+     */
+    public Map<String, int[]> deadUnits() {
+        Map<String, int[]> out = new LinkedHashMap<>();
+        for (Map.Entry<String, int[]> e : dead.entrySet()) out.put(e.getKey(), e.getValue().clone());
+        return out;
     }
 
     /** Solves the recipe's spaces from the statistics (residual pooled over every hidden state). */
@@ -61,30 +75,42 @@ public final class Alignment {
         Map<String, int[]> blockOrders = new LinkedHashMap<>();
         Map<String, Long> frames = stats.framesPerSpace();
         List<SpaceMatch> matches = new ArrayList<>();
+        Map<String, int[]> dead = new LinkedHashMap<>();
         // Spec order puts attn.L before qk.L, whose head order it drives. Each correlation matrix is dropped as
         // soon as its space is done: the FFN ones are 72 MB each at base size.
         for (String name : spec.spaces().keySet()) {
             Space s = spec.space(name);
-            double[] corr = correlationOf(stats, s, pooling);
+            Scores sc = correlationOf(stats, s, pooling);
+            double[] corr = sc.correlation();
+            boolean[] deadA = sc.deadA();
+            boolean[] deadB = sc.deadB();
             int d = s.size();
+            int nDeadA = count(deadA);
+            int nDeadB = count(deadB);
+            if (nDeadA + nDeadB > 0) dead.put(name, new int[] {nDeadA, nDeadB});
+            if (nDeadA + nDeadB == 0) {
+                deadA = null; // no dead unit: the plain matchers, exactly as before
+                deadB = null;
+            }
             if (chosen.contains(name)) {
                 switch (s.family()) {
-                    case "cnn", "ffn" -> perms.put(name, LinearAssignment.solve(corr, d, d, true).rowToCol());
+                    case "cnn", "ffn" -> perms.put(name, deadA == null ? LinearAssignment.solve(corr, d, d, true).rowToCol()
+                            : LiveUnitMatching.solve(corr, d, deadA, deadB));
                     case "attn" -> {
-                        HeadAwareMatching.BlockMatching m = HeadAwareMatching.matchHeads(corr, s.blocks(), s.blockSize());
+                        HeadAwareMatching.BlockMatching m = HeadAwareMatching.matchHeads(corr, s.blocks(), s.blockSize(), deadA, deadB);
                         perms.put(name, m.perm());
                         blockOrders.put(name, m.blockPerm());
                     }
                     case "residual" -> {
-                        HeadAwareMatching.BlockMatching m = HeadAwareMatching.matchGroups(corr, s.blocks(), s.blockSize());
+                        HeadAwareMatching.BlockMatching m = HeadAwareMatching.matchGroups(corr, s.blocks(), s.blockSize(), deadA, deadB);
                         perms.put(name, m.perm());
                         blockOrders.put(name, m.blockPerm());
                     }
                     case "qk" -> {
                         int l = Integer.parseInt(name.substring(3));
                         int[] heads = blockOrders.getOrDefault(s.blockOrderFrom(), Permutations.identity(s.blocks()));
-                        HeadAwareMatching.BlockMatching m = HeadAwareMatching.matchQueryKey(stats.query(l).correlation(),
-                                stats.key(l).correlation(), heads, s.blocks(), s.blockSize());
+                        HeadAwareMatching.BlockMatching m = HeadAwareMatching.matchQueryKey(sc.query(), sc.key(), heads,
+                                s.blocks(), s.blockSize(), deadA, deadB);
                         // Stored as within-head permutations; the head order comes from attn.L (Permutations#effective).
                         int[] within = new int[d];
                         for (int h = 0; h < s.blocks(); h++) {
@@ -106,21 +132,44 @@ public final class Alignment {
         }
         Permutations p = Permutations.of(perms);
         spec.validate(p);
-        return new Alignment(recipe, p, matches);
+        return new Alignment(recipe, p, matches, dead);
     }
 
-    /** The correlation a space is matched on; for qk.L the mean of its query and key correlations. */
-    private static double[] correlationOf(StatisticsView stats, Space s, AlignmentStatistics.ResidualPooling pooling) {
+    private static int count(boolean[] m) {
+        int n = 0;
+        for (boolean x : m) if (x) n++;
+        return n;
+    }
+
+    /** A space's correlation (for qk.L the mean of query and key, which are kept too) and its dead units. */
+    private record Scores(double[] correlation, boolean[] deadA, boolean[] deadB, double[] query, double[] key) {}
+
+    /**
+     * The correlation a space is matched on, with its dead units; for qk.L the mean of its query and key
+     * correlations, a unit being dead when it is dead in both.
+     */
+    private static Scores correlationOf(StatisticsView stats, Space s, AlignmentStatistics.ResidualPooling pooling) {
+        int d = s.size();
         if (s.family().equals("qk")) {
             int l = Integer.parseInt(s.name().substring(3));
-            double[] q = stats.query(l).correlation();
-            double[] k = stats.key(l).correlation();
+            CrossCorrelation qc = stats.query(l);
+            CrossCorrelation kc = stats.key(l);
+            double[] q = qc.correlation();
+            double[] k = kc.correlation();
             double[] m = new double[q.length];
             for (int i = 0; i < m.length; i++) m[i] = 0.5 * (q[i] + k[i]);
-            return m;
+            return new Scores(m, both(qc.deadUnitsA(), kc.deadUnitsA(), d), both(qc.deadUnitsB(), kc.deadUnitsB(), d), q, k);
         }
         CrossCorrelation cc = s.name().equals(PermutationSpec.RESIDUAL) ? stats.residual(pooling) : stats.correlation(s.name());
-        return cc.correlation();
+        return new Scores(cc.correlation(), LiveUnitMatching.mask(cc.deadUnitsA(), d), LiveUnitMatching.mask(cc.deadUnitsB(), d),
+                null, null);
+    }
+
+    private static boolean[] both(int[] x, int[] y, int d) {
+        boolean[] mx = LiveUnitMatching.mask(x, d);
+        boolean[] my = LiveUnitMatching.mask(y, d);
+        for (int i = 0; i < d; i++) mx[i] &= my[i];
+        return mx;
     }
 
     /** Mean of corr[i, perm[i]] over a square row-major matrix. */

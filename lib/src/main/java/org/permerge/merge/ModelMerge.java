@@ -1,9 +1,11 @@
 package org.permerge.merge;
 
 import org.permerge.Version;
+import org.permerge.checkpoint.ModelHash;
 import org.permerge.model.EncoderCheckpoint;
 import org.permerge.checkpoint.StateDict;
 import org.permerge.correlate.AlignmentStatistics;
+import org.permerge.correlate.StatisticsProvenance;
 import org.permerge.model.EncoderConfig;
 import org.permerge.permute.PermutationSpec;
 import tech.tablesaw.api.Table;
@@ -30,6 +32,8 @@ public final class ModelMerge {
     private final CalibrationAudio repairAudio;
     private final AlignmentStatistics.ResidualPooling pooling;
     private final Map<String, String> provenance;
+    private final String hashA;
+    private final String hashB;
 
     private ModelMerge(Builder x) {
         this.a = Objects.requireNonNull(x.a, "setModelA is required");
@@ -55,6 +59,31 @@ public final class ModelMerge {
         if (!sameShapes(a.config(), b.config())) {
             throw new IllegalArgumentException("models A and B must have the same layer shapes: " + a.config() + " vs " + b.config());
         }
+        StatisticsProvenance origin = stats.origin();
+        this.hashA = ModelHash.of(a.weights());
+        this.hashB = a.weights() == b.weights() ? hashA : ModelHash.of(b.weights());
+        checkWeights(origin, hashA, hashB, a.source(), b.source());
+    }
+
+    /**
+     * Refuses statistics measured on other weights than the models given (architecture alone cannot tell: with
+     * A and B swapped, matching still reports correlation 1 and the merge is wrong). Statistics without
+     * recorded hashes (built in memory by the caller) pass; every statistics file written here records them.
+     */
+    static void checkWeights(StatisticsProvenance origin, String hashA, String hashB, String sourceA, String sourceB) {
+        List<String> wrong = new ArrayList<>();
+        if (origin.modelASha256() != null && !origin.modelASha256().equals(hashA)) {
+            wrong.add("model A: the statistics were measured on weights with sha256 " + origin.modelASha256() + " ("
+                    + origin.modelA() + "), the given model A (" + sourceA + ") has sha256 " + hashA);
+        }
+        if (origin.modelBSha256() != null && !origin.modelBSha256().equals(hashB)) {
+            wrong.add("model B: the statistics were measured on weights with sha256 " + origin.modelBSha256() + " ("
+                    + origin.modelB() + "), the given model B (" + sourceB + ") has sha256 " + hashB);
+        }
+        if (wrong.isEmpty()) return;
+        boolean swapped = hashB.equals(origin.modelASha256()) && hashA.equals(origin.modelBSha256());
+        throw new IllegalArgumentException("the statistics do not belong to these models: " + String.join("; ", wrong)
+                + (swapped ? " (A and B are swapped)" : "") + ". Re-run `permerge stats` for this pair.");
     }
 
     private static boolean sameShapes(EncoderConfig x, EncoderConfig y) {
@@ -178,12 +207,15 @@ public final class ModelMerge {
         prov.put("merge.repair", repair.label());
         prov.put("merge.residual_pooling", pooling.name().toLowerCase(java.util.Locale.ROOT));
         prov.put("model.A", a.source());
+        prov.put("model.A.sha256", hashA);
         prov.put("model.B", b.source());
-        for (Map.Entry<String, String> e : stats.provenance().entrySet()) prov.put("statistics." + e.getKey(), e.getValue());
+        prov.put("model.B.sha256", hashB);
+        StatisticsProvenance origin = stats.origin();
+        for (Map.Entry<String, String> e : origin.toMetadata().entrySet()) prov.put("statistics." + e.getKey(), e.getValue());
         for (Map.Entry<String, Long> e : stats.framesPerSpace().entrySet()) prov.put("frames." + e.getKey(), e.getValue().toString());
         prov.putAll(provenance);
-        prov.putIfAbsent("calibration.manifest", stats.provenance().getOrDefault("calibration.manifest", "unknown"));
-        prov.putIfAbsent("calibration.sha256", stats.provenance().getOrDefault("calibration.sha256", "unknown"));
+        prov.putIfAbsent("calibration.manifest", origin.manifest() == null ? StatisticsProvenance.UNKNOWN : origin.manifest());
+        prov.putIfAbsent("calibration.sha256", origin.manifestSha256() == null ? StatisticsProvenance.UNKNOWN : origin.manifestSha256());
         // masked_spec_embed is written only where A's file had it, and a stand-in for a B without one is not mixed in.
         if (!b.storesMaskedSpecEmbed()) merged.put(EncoderCheckpoint.MASKED_SPEC_EMBED, a.weights().get(EncoderCheckpoint.MASKED_SPEC_EMBED));
         EncoderCheckpoint out = a.derive(merged);

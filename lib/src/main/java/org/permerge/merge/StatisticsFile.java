@@ -10,6 +10,7 @@ import org.permerge.checkpoint.SafeTensors;
 import org.permerge.checkpoint.StateDict;
 import org.permerge.correlate.AlignmentStatistics;
 import org.permerge.correlate.CrossCorrelation;
+import org.permerge.correlate.StatisticsProvenance;
 import org.permerge.correlate.UnitStatistics;
 import org.permerge.model.EncoderConfig;
 
@@ -34,30 +35,21 @@ public final class StatisticsFile implements StatisticsView {
     private final EncoderConfig a;
     private final EncoderConfig b;
     private final Map<String, long[]> offsets = new LinkedHashMap<>();
-    private final Map<String, String> metadata;
+    private final AlignmentStatistics.Header header;
     private final long dataStart;
 
-    private StatisticsFile(Path file, EncoderConfig a, EncoderConfig b, Map<String, String> metadata, long dataStart) {
+    private StatisticsFile(Path file, AlignmentStatistics.Header header, long dataStart) {
         this.file = file;
-        this.a = a;
-        this.b = b;
-        this.metadata = metadata;
+        this.a = header.configA();
+        this.b = header.configB();
+        this.header = header;
         this.dataStart = dataStart;
     }
 
     /** Opens and validates a statistics file (its layout is checked by the safetensors reader; no data is read). */
     public static StatisticsFile open(Path file) {
         StateDict lazy = SafeTensors.read(file); // validates the header and layout; maps without touching data
-        Map<String, String> meta = new LinkedHashMap<>(lazy.metadata());
-        if (!meta.containsKey("permerge.statistics")) {
-            throw new CheckpointFormatException(file + ": not a permerge statistics file (no 'permerge.statistics' metadata)");
-        }
-        if (!AlignmentStatistics.FORMAT_VERSION.equals(meta.get("permerge.statistics"))) {
-            throw new CheckpointFormatException(file + ": statistics format " + meta.get("permerge.statistics") + ", expected "
-                    + AlignmentStatistics.FORMAT_VERSION);
-        }
-        EncoderConfig ca = EncoderConfig.fromJson(JsonParser.parseString(required(meta, "config.A", file)).getAsJsonObject(), file + " config.A");
-        EncoderConfig cb = EncoderConfig.fromJson(JsonParser.parseString(required(meta, "config.B", file)).getAsJsonObject(), file + " config.B");
+        AlignmentStatistics.Header h = AlignmentStatistics.Header.read(file, lazy);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             read(ch, len, 0);
@@ -65,7 +57,7 @@ public final class StatisticsFile implements StatisticsView {
             ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
             read(ch, hb, 8);
             JsonObject header = JsonParser.parseString(new String(hb.array(), StandardCharsets.UTF_8)).getAsJsonObject();
-            StatisticsFile s = new StatisticsFile(file, ca, cb, meta, 8 + headerLen);
+            StatisticsFile s = new StatisticsFile(file, h, 8 + headerLen);
             for (Map.Entry<String, JsonElement> e : header.entrySet()) {
                 if (e.getKey().equals("__metadata__")) continue;
                 JsonArray off = e.getValue().getAsJsonObject().getAsJsonArray("data_offsets");
@@ -79,12 +71,6 @@ public final class StatisticsFile implements StatisticsView {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
         }
-    }
-
-    private static String required(Map<String, String> meta, String key, Path file) {
-        String v = meta.get(key);
-        if (v == null) throw new CheckpointFormatException(file + ": metadata entry '" + key + "' is missing");
-        return v;
     }
 
     private static void read(FileChannel ch, ByteBuffer buf, long pos) throws IOException {
@@ -199,21 +185,22 @@ public final class StatisticsFile implements StatisticsView {
 
     @Override
     public Map<String, Long> framesPerSpace() {
-        Map<String, Long> out = new LinkedHashMap<>();
-        for (Map.Entry<String, String> e : metadata.entrySet()) {
-            if (e.getKey().startsWith("frames.")) out.put(e.getKey().substring(7), Long.parseLong(e.getValue()));
-        }
-        return out;
+        return new LinkedHashMap<>(header.frames());
     }
 
     @Override
     public Map<String, String> provenance() {
-        Map<String, String> out = new LinkedHashMap<>();
-        for (Map.Entry<String, String> e : metadata.entrySet()) {
-            String k = e.getKey();
-            if (!k.startsWith("config.") && !k.startsWith("frames.") && !k.equals("format")) out.put(k, e.getValue());
-        }
-        return out;
+        return header.provenance().toMetadata();
+    }
+
+    @Override
+    public StatisticsProvenance origin() {
+        return header.provenance();
+    }
+
+    /** The file this view reads. */
+    public Path file() {
+        return file;
     }
 
     @Override

@@ -2,6 +2,7 @@ package org.permerge.merge;
 
 import org.permerge.correlate.AlignmentStatistics;
 import org.permerge.correlate.CrossCorrelation;
+import org.permerge.correlate.StatisticsProvenance;
 import org.permerge.correlate.UnitStatistics;
 import org.permerge.model.EncoderConfig;
 
@@ -38,8 +39,11 @@ public interface StatisticsView {
     /** Frames behind each space. */
     Map<String, Long> framesPerSpace();
 
-    /** Provenance of the calibration run (models, manifest and checksum, ...). */
+    /** Provenance of the calibration run as metadata entries (models, manifest and checksum, ...). */
     Map<String, String> provenance();
+
+    /** Provenance of the calibration run as a typed record. */
+    StatisticsProvenance origin();
 
     /** A view of in-memory statistics. */
     static StatisticsView of(AlignmentStatistics s) {
@@ -82,6 +86,10 @@ public interface StatisticsView {
 
             public Map<String, String> provenance() {
                 return s.provenance();
+            }
+
+            public StatisticsProvenance origin() {
+                return s.origin();
             }
         };
     }

@@ -7,8 +7,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.permerge.model.EncoderCheckpoint;
 import org.permerge.correlate.AlignmentStatistics;
-import org.permerge.extract.PairedExtraction;
-import org.permerge.model.HubertEncoder;
+import org.permerge.correlate.Calibration;
 import org.permerge.checkpoint.StateDict;
 import org.permerge.checkpoint.Tensor;
 
@@ -52,14 +51,8 @@ public final class PlantedPair {
     /** Runs {@code a} and {@code b} over {@code clips} and accumulates the alignment statistics of every space. */
     public static AlignmentStatistics statistics(EncoderCheckpoint a, EncoderCheckpoint b, List<float[]> clips,
                                                  int sampleRate) {
-        AlignmentStatistics stats = AlignmentStatistics.builder().setConfigA(a.config()).setConfigB(b.config())
-                .optProvenance("model_a", String.valueOf(a.source())).optProvenance("model_b", String.valueOf(b.source())).build();
-        try (HubertEncoder encA = HubertEncoder.create(a.config(), a.weights());
-             HubertEncoder encB = HubertEncoder.create(b.config(), b.weights())) {
-            PairedExtraction.builder().setModelA(encA, a.preprocessor()).setModelB(encB, b.preprocessor()).build()
-                    .run(clips, sampleRate, stats);
-        }
-        return stats;
+        return Calibration.collect(a, b, clips, sampleRate, Calibration.Options.defaults()
+                .withProvenance("created_by", "permerge " + org.permerge.Version.VERSION + " planted pair")).statistics();
     }
 
     static StateDict perturb(StateDict sd, double noise, long seed) {

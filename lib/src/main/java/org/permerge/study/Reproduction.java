@@ -1,5 +1,6 @@
 package org.permerge.study;
 
+import org.permerge.checkpoint.ModelHash;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;

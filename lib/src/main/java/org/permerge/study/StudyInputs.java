@@ -1,5 +1,6 @@
 package org.permerge.study;
 
+import org.permerge.checkpoint.ModelHash;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,8 +16,7 @@ import org.permerge.checkpoint.ModelHash;
 import org.permerge.model.EncoderCheckpoint;
 import org.permerge.checkpoint.ModelReference;
 import org.permerge.correlate.AlignmentStatistics;
-import org.permerge.extract.PairedExtraction;
-import org.permerge.model.HubertEncoder;
+import org.permerge.correlate.Calibration;
 import org.permerge.permute.RandomWeights;
 
 /**
@@ -155,17 +155,13 @@ public final class StudyInputs {
                 System.err.println("permerge: ignoring unreadable cached statistics " + file + ": " + e.getMessage());
             }
         }
-        AlignmentStatistics stats = AlignmentStatistics.builder().setConfigA(a.config()).setConfigB(b.config())
-                .optProvenance("study", config.name())
-                .optProvenance("calibration", calibration.size() + " clips (" + config.calibrationClipsPerDomain() + " per domain)")
-                .optProvenance("calibration.sha256", calibration.checksum())
-                .optProvenance("speech_manifest_sha256", speech.checksum()).optProvenance("music_manifest_sha256", music.checksum())
-                .optProvenance("seed", Long.toString(config.seed())).build();
-        try (HubertEncoder ea = HubertEncoder.create(a.config(), a.weights());
-             HubertEncoder eb = HubertEncoder.create(b.config(), b.weights())) {
-            PairedExtraction.builder().setModelA(ea, a.preprocessor()).setModelB(eb, b.preprocessor()).optResample(true).build()
-                    .run(calibration, stats);
-        }
+        AlignmentStatistics stats = Calibration.collect(a, b, calibration, Calibration.Options.defaults()
+                .withProvenance("calibration.manifest", "study " + config.name() + " calibration draw: " + calibration.size() + " clips ("
+                        + config.calibrationClipsPerDomain() + " per domain)")
+                .withProvenance("created_by", "permerge " + org.permerge.Version.VERSION + " study")
+                .withProvenance("study", config.name())
+                .withProvenance("speech_manifest_sha256", speech.checksum()).withProvenance("music_manifest_sha256", music.checksum())
+                .withProvenance("seed", Long.toString(config.seed()))).statistics();
         stats.save(file);
         return stats;
     }

@@ -1,5 +1,6 @@
 package org.permerge.bench;
 
+import org.permerge.checkpoint.ModelHash;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

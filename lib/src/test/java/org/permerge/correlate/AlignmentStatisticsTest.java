@@ -182,4 +182,31 @@ class AlignmentStatisticsTest {
         e = assertThrows(CheckpointFormatException.class, () -> AlignmentStatistics.load(other));
         assertTrue(e.getMessage().contains("not a permerge statistics file"), e.getMessage());
     }
+
+    /** A copy of a saved statistics file whose two configs say {@code key} is {@code value}. */
+    private Path declaring(String key, long value) {
+        Path file = tmp.resolve("small.safetensors");
+        empty(AlignmentStatistics.PreActivation.CORRELATION).save(file);
+        StateDict sd = SafeTensors.read(file);
+        for (String side : new String[] {"config.A", "config.B"}) {
+            com.google.gson.JsonObject c = com.google.gson.JsonParser.parseString(sd.metadata().get(side)).getAsJsonObject();
+            c.addProperty(key, value);
+            sd.metadata().put(side, c.toString());
+        }
+        Path forged = tmp.resolve(key + ".safetensors");
+        SafeTensors.write(forged, sd);
+        return forged;
+    }
+
+    @Test
+    void aSmallFileDeclaringHugeLayerCountsOrWidthsIsRefusedBeforeAllocating() throws Exception {
+        Path layers = declaring("num_hidden_layers", 100_000_000);
+        byte[] before = java.nio.file.Files.readAllBytes(layers);
+        RuntimeException e = assertThrows(RuntimeException.class, () -> AlignmentStatistics.load(layers));
+        assertTrue(e.getMessage().contains(layers.toString()) && e.getMessage().contains("100000000"), e.getMessage());
+        Path wide = declaring("intermediate_size", 1_000_000_000);
+        e = assertThrows(RuntimeException.class, () -> AlignmentStatistics.load(wide));
+        assertTrue(e.getMessage().contains(wide.toString()) && e.getMessage().contains("1000000000"), e.getMessage());
+        assertArrayEquals(before, java.nio.file.Files.readAllBytes(layers), "the input is left as it was");
+    }
 }

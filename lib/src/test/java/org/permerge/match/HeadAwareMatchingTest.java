@@ -206,4 +206,36 @@ class HeadAwareMatchingTest {
             assertEquals(m.blockPerm()[i / s], p / s, "unit " + i + " leaves its block's partner");
         }
     }
+
+    @Test
+    void withDeadUnitsTheTotalIsStillTheBlockOptimumAndDeadHeadsStayInPlace() {
+        Random rnd = new Random(41);
+        int blocks = 3, size = 2, d = blocks * size;
+        List<int[]> all = blockPermutations(blocks, size);
+        for (int trial = 0; trial < 60; trial++) {
+            boolean[] deadA = new boolean[d];
+            boolean[] deadB = new boolean[d];
+            for (int i = 0; i < d; i++) {
+                deadA[i] = rnd.nextDouble() < 0.3;
+                deadB[i] = rnd.nextDouble() < 0.3;
+            }
+            double[] c = randomCorrelation(rnd, d);
+            for (int i = 0; i < d; i++) {
+                for (int j = 0; j < d; j++) if (deadA[i] || deadB[j]) c[i * d + j] = 0;
+            }
+            double best = Double.NEGATIVE_INFINITY;
+            for (int[] p : all) best = Math.max(best, totalOf(c, d, p));
+            HeadAwareMatching.BlockMatching m = HeadAwareMatching.matchHeads(c, blocks, size, deadA, deadB);
+            assertEquals(best, totalOf(c, d, m.perm()), 1e-12, "trial " + trial);
+            assertEquals(d, java.util.Arrays.stream(m.perm()).distinct().count(), "a permutation");
+        }
+        // Head 1 dead in both models, heads 0 and 2 swapped: head 1 stays, the live heads are matched.
+        double[] c = new double[d * d];
+        c[0 * d + 4] = c[1 * d + 5] = c[4 * d + 0] = c[5 * d + 1] = 0.9;
+        boolean[] dead = {false, false, true, true, false, false};
+        assertArrayEquals(new int[] {2, 1, 0}, HeadAwareMatching.matchHeads(c, blocks, size, dead, dead).blockPerm());
+        boolean[] none = new boolean[d];
+        java.util.Arrays.fill(none, true);
+        assertArrayEquals(new int[] {0, 1, 2, 3, 4, 5}, HeadAwareMatching.matchHeads(new double[d * d], blocks, size, none, none).perm());
+    }
 }
