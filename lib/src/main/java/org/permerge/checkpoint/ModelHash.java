@@ -18,8 +18,24 @@ public final class ModelHash {
 
     /** Hex sha256 of the weights' content. */
     public static String of(StateDict weights) {
+        return hash(weights, List.of());
+    }
+
+    /**
+     * Hex sha256 of the weights that an inference forward pass uses: every tensor but {@code masked_spec_embed},
+     * which only pretraining's masking reads (a checkpoint saved without it loads with a stand-in). Statistics record
+     * this hash, so they match the same encoder with or without the stored mask embedding.
+     */
+    public static String ofInference(StateDict weights) {
+        return hash(weights, List.of(MASKED_SPEC_EMBED));
+    }
+
+    private static final String MASKED_SPEC_EMBED = "masked_spec_embed";
+
+    private static String hash(StateDict weights, List<String> skip) {
         MessageDigest md = sha256();
         List<String> names = new ArrayList<>(weights.names());
+        names.removeAll(skip);
         names.sort(null);
         byte[] buf = new byte[1 << 16];
         for (String name : names) {

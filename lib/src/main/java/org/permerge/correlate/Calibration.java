@@ -110,8 +110,8 @@ public final class Calibration {
 
     private static Collected collect(EncoderCheckpoint a, EncoderCheckpoint b, Options options, Map<String, String> provenance,
                                      BiFunction<PairedExtraction, AlignmentStatistics, ExtractionSummary> body) {
-        String hashA = ModelHash.of(a.weights());
-        String hashB = a.weights() == b.weights() ? hashA : ModelHash.of(b.weights());
+        String hashA = ModelHash.ofInference(a.weights());
+        String hashB = a.weights() == b.weights() ? hashA : ModelHash.ofInference(b.weights());
         Map<String, String> p = new LinkedHashMap<>();
         p.put("model.A", String.valueOf(a.source()));
         p.put("model.A.sha256", hashA);

@@ -18,7 +18,7 @@ import java.util.TreeMap;
  * clips.
  *
  * @param modelA             how model A was named (folder, file or hub id)
- * @param modelASha256       content hash of A's weights ({@link org.permerge.checkpoint.ModelHash}), null when not recorded
+ * @param modelASha256       content hash of A's inference weights ({@link org.permerge.checkpoint.ModelHash#ofInference}), null when not recorded
  * @param modelB             how model B was named
  * @param modelBSha256       content hash of B's weights
  * @param preprocessorA      A's preprocessing (sampling rate, normalisation)

@@ -60,8 +60,8 @@ public final class ModelMerge {
             throw new IllegalArgumentException("models A and B must have the same layer shapes: " + a.config() + " vs " + b.config());
         }
         StatisticsProvenance origin = stats.origin();
-        this.hashA = ModelHash.of(a.weights());
-        this.hashB = a.weights() == b.weights() ? hashA : ModelHash.of(b.weights());
+        this.hashA = ModelHash.ofInference(a.weights());
+        this.hashB = a.weights() == b.weights() ? hashA : ModelHash.ofInference(b.weights());
         checkWeights(origin, hashA, hashB, a.source(), b.source());
     }
 

@@ -90,8 +90,10 @@ class HubIdCommandsTest {
         StateDict statsHub = SafeTensors.read(tmp.resolve("stats-hub.safetensors"));
         assertSameTensors(statsLocal, statsHub);
         assertSameTensors(EncoderCheckpoint.load(tmp.resolve("merged-local")).weights(), EncoderCheckpoint.load(tmp.resolve("merged-hub")).weights());
-        // B as the hub id too: the same merge.
-        assertEquals(0, run("merge", "--a", permuted, "--b", REPO, "--stats", tmp.resolve("stats-hub.safetensors").toString(), "--recipe",
+        // B as the hub id too (statistics are measured for this order of the pair: swapped ones are refused).
+        Path statsBHub = tmp.resolve("stats-b-hub.safetensors");
+        assertEquals(0, run("stats", "--a", permuted, "--b", REPO, "--calibration", m.toString(), "--out", statsBHub.toString()).rc());
+        assertEquals(0, run("merge", "--a", permuted, "--b", REPO, "--stats", statsBHub.toString(), "--recipe",
                 "identity", "--lambda", "1", "--out", tmp.resolve("merged-b-hub").toString()).rc());
         assertSameTensors(EncoderCheckpoint.load(Path.of(permuted)).weights(), EncoderCheckpoint.load(tmp.resolve("merged-b-hub")).weights());
     }

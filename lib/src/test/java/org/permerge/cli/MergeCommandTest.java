@@ -79,8 +79,8 @@ class MergeCommandTest {
         String[] r = run("merge", "--a", modelB.toString(), "--b", modelA.toString(), "--stats", stats.toString(),
                 "--recipe", "cnn+ff+attn", "--lambda", "0.5", "--out", out.toString());
         assertNotEquals("0", r[0]);
-        String hashA = ModelHash.of(EncoderCheckpoint.load(modelA).weights());
-        String hashB = ModelHash.of(EncoderCheckpoint.load(modelB).weights());
+        String hashA = ModelHash.ofInference(EncoderCheckpoint.load(modelA).weights());
+        String hashB = ModelHash.ofInference(EncoderCheckpoint.load(modelB).weights());
         assertTrue(r[1].contains("model A: the statistics were measured on weights with sha256 " + hashA), r[1]);
         assertTrue(r[1].contains("model B: the statistics were measured on weights with sha256 " + hashB), r[1]);
         assertTrue(r[1].contains("A and B are swapped"), r[1]);
@@ -122,8 +122,8 @@ class MergeCommandTest {
         JsonObject prov = JsonParser.parseString(Files.readString(out.resolve(EncoderCheckpoint.PROVENANCE_FILE))).getAsJsonObject();
         assertEquals(manifest.toAbsolutePath().normalize().toString(), prov.get("calibration.manifest").getAsString());
         assertEquals(Manifest.read(manifest).checksum(), prov.get("calibration.sha256").getAsString());
-        assertEquals(ModelHash.of(EncoderCheckpoint.load(modelA).weights()), prov.get("model.A.sha256").getAsString());
-        assertEquals(ModelHash.of(EncoderCheckpoint.load(modelB).weights()), prov.get("model.B.sha256").getAsString());
+        assertEquals(ModelHash.ofInference(EncoderCheckpoint.load(modelA).weights()), prov.get("model.A.sha256").getAsString());
+        assertEquals(ModelHash.ofInference(EncoderCheckpoint.load(modelB).weights()), prov.get("model.B.sha256").getAsString());
         assertEquals(prov.get("model.B.sha256").getAsString(), prov.get("statistics.model.B.sha256").getAsString());
     }
 

@@ -34,7 +34,7 @@ class CalibrationTest {
             assertArrayEquals(direct.correlation(space).comoment(), resampled.correlation(space).comoment(), 1e-9, space);
         }
         StatisticsProvenance p = resampled.origin();
-        String hash = ModelHash.of(a.weights());
+        String hash = ModelHash.ofInference(a.weights());
         assertEquals(hash, p.modelASha256());
         assertEquals(hash, p.modelBSha256());
         assertEquals(2, p.clips());
