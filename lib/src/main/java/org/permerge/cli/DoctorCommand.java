@@ -63,7 +63,7 @@ public final class DoctorCommand implements Callable<Integer> {
             new ConvCase(2, 192, 192, 32, 1, 16, 16, 50, "mini encoders' positional conv, 12 per group"),
             new ConvCase(2, 96, 96, 16, 1, 8, 2, 60, "positional conv, 48 per group (as HuBERT Base)"));
 
-    @Option(names = "--repeats", defaultValue = "3", description = "random inputs per op and shape (default ${DEFAULT-VALUE})")
+    @Option(names = "--repeats", defaultValue = "2", description = "random inputs per op and shape (default ${DEFAULT-VALUE})")
     int repeats;
 
     @Option(names = "--seed", defaultValue = "1", description = "seed of the random inputs")

@@ -25,7 +25,8 @@ import java.util.function.UnaryOperator;
  * The HuBERT-family encoder (HuBERT, MERT) on DJL NDArrays, computing what transformers' {@code HubertModel}
  * computes in eval mode, for both layouts: group-norm CNN + post-LN transformer (Base) and layer-norm CNN +
  * pre-LN "stable" transformer (Large). Built only from DJL's differentiable functional ops, so the same
- * code runs under a {@code GradientCollector} for training.
+ * code runs under a {@code GradientCollector} for training. Its convolutions go through {@link Convolution1d},
+ * which keeps them out of a libtorch/oneDNN kernel that miscomputes some channel widths on some CPUs.
  *
  * <p>Batches may mix clip lengths: every clip's result equals a single-clip run (padding never leaks,
  * unlike transformers' GroupNorm). Every forward runs in a caller-given {@link NDManager} scope; the
