@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import ai.djl.nn.convolutional.Conv1d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import org.permerge.checkpoint.CheckpointFormatException;
@@ -25,7 +24,8 @@ import java.util.function.UnaryOperator;
  * The HuBERT-family encoder (HuBERT, MERT) on DJL NDArrays, computing what transformers' {@code HubertModel}
  * computes in eval mode, for both layouts: group-norm CNN + post-LN transformer (Base) and layer-norm CNN +
  * pre-LN "stable" transformer (Large). Built only from DJL's differentiable functional ops, so the same
- * code runs under a {@code GradientCollector} for training.
+ * code runs under a {@code GradientCollector} for training. Its convolutions go through {@link Convolution1d},
+ * which keeps them out of a libtorch/oneDNN kernel that miscomputes some channel widths on some CPUs.
  *
  * <p>Batches may mix clip lengths: every clip's result equals a single-clip run (padding never leaks,
  * unlike transformers' GroupNorm). Every forward runs in a caller-given {@link NDManager} scope; the
@@ -287,9 +287,8 @@ public final class HubertEncoder implements AutoCloseable {
     /** Conv block j: conv, norm (LayerNorm every block, or GroupNorm in block 0), GELU. */
     private NDArray convBlock(Context ctx, int j, NDArray in, int[] valid, long frames) {
         String p = "feature_extractor.conv_layers." + j + ".";
-        Shape one = new Shape(1);
-        NDArray y = Conv1d.conv1d(in, param(p + "conv.weight"), config.convBias() ? param(p + "conv.bias") : null,
-                new Shape(config.convStride()[j]), new Shape(0), one, 1).singletonOrThrow();
+        NDArray y = Convolution1d.conv1d(in, param(p + "conv.weight"), config.convBias() ? param(p + "conv.bias") : null,
+                config.convStride()[j], 0, 1);
         int channels = config.convDim()[j];
         if (config.isLayerNormLayout()) {
             y = LayerNorm.layerNorm(y.transpose(0, 2, 1), new Shape(channels), param(p + "layer_norm.weight"),
@@ -370,8 +369,8 @@ public final class HubertEncoder implements AutoCloseable {
         NDArray w = own(m, v.mul(own(m, param(ParameterLayout.POS_CONV_G).div(norm))));
         int kernel = config.numConvPosEmbeddings();
         long frames = h.getShape().get(1);
-        NDArray y = Conv1d.conv1d(h.transpose(0, 2, 1), w, param("encoder.pos_conv_embed.conv.bias"), new Shape(1),
-                new Shape(kernel / 2), new Shape(1), config.numConvPosEmbeddingGroups()).singletonOrThrow();
+        NDArray y = Convolution1d.conv1d(h.transpose(0, 2, 1), w, param("encoder.pos_conv_embed.conv.bias"), 1,
+                kernel / 2, config.numConvPosEmbeddingGroups());
         if (kernel % 2 == 0) y = y.get(":, :, 0:" + frames);
         return Activation.gelu(y).transpose(0, 2, 1);
     }

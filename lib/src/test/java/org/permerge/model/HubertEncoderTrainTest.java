@@ -56,23 +56,32 @@ class HubertEncoderTrainTest {
             boolean[] maskData = new boolean[2 * t];
             for (int i = 0; i < maskData.length; i += 3) maskData[i] = true;
             float[] weightsOfLoss = HubertEncoderPaddingTest.noise(r, 2 * t * enc.config().hiddenSize());
-            for (String p : CHECKED) enc.parameters().get(p).setRequiresGradient(true);
-            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                NDArray loss = loss(enc, scope, audio, lengths, maskData, weightsOfLoss, t);
-                gc.backward(loss);
-            }
-            StateDict base = enc.toStateDict();
-            for (String p : CHECKED) {
-                float[] grad = enc.parameters().get(p).getGradient().toFloatArray();
-                float[] u = HubertEncoderPaddingTest.noise(r, grad.length);
-                double analytic = 0;
-                for (int i = 0; i < u.length; i++) analytic += grad[i] * (double) u[i];
-                double eps = 1e-2;
-                double plus = lossOf(base, enc.config(), p, u, eps, audio, lengths, maskData, weightsOfLoss, t);
-                double minus = lossOf(base, enc.config(), p, u, -eps, audio, lengths, maskData, weightsOfLoss, t);
-                double numeric = (plus - minus) / (2 * eps);
-                assertEquals(numeric, analytic, 1e-2 * Math.abs(numeric) + 2e-3, layout + " d/d" + p);
-            }
+            assertGradientsMatchFiniteDifferences(enc, scope, r, CHECKED, audio, lengths, maskData, weightsOfLoss, t, 1e-2,
+                    1e-2, 2e-3, layout);
+        }
+    }
+
+    /**
+     * For each parameter, the gradient of {@link #loss} along a random direction equals the central difference of
+     * step eps within relTol · |difference| + absTol.
+     */
+    static void assertGradientsMatchFiniteDifferences(HubertEncoder enc, NDManager scope, Random r, List<String> params,
+            float[] audio, int[] lengths, boolean[] mask, float[] weightsOfLoss, int t, double eps, double relTol,
+            double absTol, String label) {
+        for (String p : params) enc.parameters().get(p).setRequiresGradient(true);
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            gc.backward(loss(enc, scope, audio, lengths, mask, weightsOfLoss, t));
+        }
+        StateDict base = enc.toStateDict();
+        for (String p : params) {
+            float[] grad = enc.parameters().get(p).getGradient().toFloatArray();
+            float[] u = HubertEncoderPaddingTest.noise(r, grad.length);
+            double analytic = 0;
+            for (int i = 0; i < u.length; i++) analytic += grad[i] * (double) u[i];
+            double plus = lossOf(base, enc.config(), p, u, eps, audio, lengths, mask, weightsOfLoss, t);
+            double minus = lossOf(base, enc.config(), p, u, -eps, audio, lengths, mask, weightsOfLoss, t);
+            double numeric = (plus - minus) / (2 * eps);
+            assertEquals(numeric, analytic, relTol * Math.abs(numeric) + absTol, label + " d/d" + p);
         }
     }
 
