@@ -180,15 +180,9 @@ public final class StudyInputs {
         return EncoderCheckpoint.of(c.config(), RandomWeights.create(c.config(), src.randomSeed()), c.preprocessor());
     }
 
-    /**
-     * A path of the config: relative to the project, except that {@code ../shared/...} means the shared fixtures
-     * folder wherever {@link org.permerge.notebook.Project#shared()} finds it (a worktree sits deeper than ../).
-     */
+    /** A path of the config: relative to the project, else to the checkout (e.g. the committed mini checkpoints). */
     static Path resolve(Path project, String path) {
         Path direct = project.resolve(path).normalize();
-        if (path.startsWith("../shared/") && !Files.exists(direct)) {
-            return org.permerge.notebook.Project.shared().resolve(path.substring("../shared/".length())).normalize();
-        }
         if (!Files.exists(direct) && !Path.of(path).isAbsolute()) {
             // e.g. the committed mini checkpoints, for a study run in another folder (tests use a temporary project)
             Path checkout = checkoutRoot();
