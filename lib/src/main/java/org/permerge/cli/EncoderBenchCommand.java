@@ -36,7 +36,7 @@ import java.util.concurrent.Callable;
                 "Reports audio seconds per second, peak RSS and Java heap, and achieved GFLOP/s (convs, projections,",
                 "attention, FFN) relative to a float32 DJL matmul 3072x768 @ 768xN timed in the same run."})
 public final class EncoderBenchCommand implements Callable<Integer> {
-    @Option(names = "--config", description = "architecture config.json (default: ../shared/fixtures/hf-hubert/hubert-base-architecture-config.json)")
+    @Option(names = "--config", description = "architecture config.json (default: HuBERT Base, data-manifests/fixtures/hf-hubert/hubert-base-architecture-config.json)")
     Path config;
 
     @Option(names = "--clip-seconds", defaultValue = "10", description = "clip length in seconds (default ${DEFAULT-VALUE})")
@@ -156,7 +156,7 @@ public final class EncoderBenchCommand implements Callable<Integer> {
         return Math.sqrt(-2 * Math.log1p(-u)) * Math.cos(2 * Math.PI * v);
     }
 
-    /** HuBERT Base's architecture from the shared fixtures (wherever {@link Project#shared()} finds them). */
+    /** HuBERT Base's architecture from the project's reference fixtures ({@link Project#fixtures()}). */
     static Path defaultConfig() {
         Path p;
         try {

@@ -37,7 +37,7 @@ import java.util.concurrent.Callable;
         description = {"Merge two base-size random checkpoints from a statistics file in a child JVM; report wall time",
                 "and peak RSS, against a plain load+save of one checkpoint (I/O floor) measured the same way."})
 public final class MergeBenchCommand implements Callable<Integer> {
-    @Option(names = "--config", description = "architecture config.json (default: HuBERT Base from the shared fixtures)")
+    @Option(names = "--config", description = "architecture config.json (default: HuBERT Base from the reference fixtures)")
     Path config;
 
     @Option(names = "--workdir", description = "folder for the generated checkpoints and statistics (default: a temp folder)")

@@ -3,7 +3,7 @@ package org.permerge.study;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Where the project and the shared reference fixtures are, seen from a notebook's working folder. */
+/** Where the project and its reference fixtures are, seen from a notebook's working folder. */
 public final class Project {
 
     private Project() {}
@@ -35,33 +35,17 @@ public final class Project {
         return Files.isRegularFile(p.resolve("lib/pom.xml")) && Files.isRegularFile(p.resolve("permerge"));
     }
 
-    /**
-     * The shared folder: {@code $PERMERGE_SHARED} or {@code -Dpermerge.shared.dir} when set, else the
-     * nearest {@code shared/} holding {@code fixtures/} beside the project or beside a folder above it
-     * (a git worktree sits one level deeper than the main checkout).
-     */
-    public static Path shared() {
-        String set = System.getenv("PERMERGE_SHARED");
-        if (set == null || set.isBlank()) {
-            set = System.getProperty("permerge.shared.dir");
-        }
-        if (set != null && !set.isBlank()) {
-            return Path.of(set).toAbsolutePath().normalize();
-        }
-        Path root = root();
-        for (Path p = root.getParent(); p != null; p = p.getParent()) {
-            if (Files.isDirectory(p.resolve("shared/fixtures"))) {
-                return p.resolve("shared");
-            }
-        }
-        return root.resolve("../shared").normalize();
-    }
+    /** Where the reference fixtures live, relative to the project root. */
+    public static final String FIXTURES = "data-manifests/fixtures";
 
-    /** The reference fixtures made by transformers and SciPy ({@code ../shared/fixtures}). */
+    /**
+     * The reference fixtures made by transformers and SciPy, committed with the project
+     * ({@code data-manifests/fixtures}; provenance in its README).
+     */
     public static Path fixtures() {
-        Path p = shared().resolve("fixtures");
+        Path p = root().resolve(FIXTURES);
         if (!Files.isDirectory(p)) {
-            throw new IllegalStateException("reference fixtures not found at " + p);
+            throw new IllegalStateException("reference fixtures not found at " + p + " (a checkout holds them in " + FIXTURES + ")");
         }
         return p;
     }
@@ -75,13 +59,8 @@ public final class Project {
         }
     }
 
-    /**
-     * A study configuration (a built-in preset name such as {@code ci} or {@code mini}, or a file), with
-     * paths into {@code ../shared} made absolute so it runs from any checkout, worktrees included.
-     */
+    /** A study configuration: a built-in preset name such as {@code ci} or {@code mini}, or a file. */
     public static org.permerge.study.StudyConfig study(String nameOrFile) {
-        org.permerge.study.StudyConfig c = org.permerge.study.StudyConfig.load(nameOrFile);
-        String json = c.toJson().replace("\"../shared/", "\"" + shared().toString().replace("\\", "/") + "/");
-        return org.permerge.study.StudyConfig.parse(json, "study " + nameOrFile);
+        return org.permerge.study.StudyConfig.load(nameOrFile);
     }
 }

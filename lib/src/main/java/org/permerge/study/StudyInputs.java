@@ -185,15 +185,9 @@ public final class StudyInputs {
                 + " (the preset's path is relative to the project folder " + project + ", or a hub repo id org/name)");
     }
 
-    /**
-     * A path of the config: relative to the project, except that {@code ../shared/...} means the shared fixtures
-     * folder wherever {@link org.permerge.study.Project#shared()} finds it (a worktree sits deeper than ../).
-     */
+    /** A path of the config: relative to the project, else to the checkout (e.g. the committed mini checkpoints). */
     static Path resolve(Path project, String path) {
         Path direct = project.resolve(path).normalize();
-        if (path.startsWith("../shared/") && !Files.exists(direct)) {
-            return org.permerge.study.Project.shared().resolve(path.substring("../shared/".length())).normalize();
-        }
         if (!Files.exists(direct) && !Path.of(path).isAbsolute()) {
             // e.g. the committed mini checkpoints, for a study run in another folder (tests use a temporary project)
             Path checkout = checkoutRoot();

@@ -1,28 +1,27 @@
 package org.permerge.testing;
 
+import org.permerge.study.Project;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Locates the shared reference fixtures (../shared/fixtures beside the project root). */
+/** Locates the reference fixtures committed in the repository ({@code data-manifests/fixtures}). */
 public final class Fixtures {
     private Fixtures() {}
 
-    /** The shared folder; fails loudly when it is missing, since the tests compare against it. */
-    public static Path shared() {
-        String p = System.getProperty("permerge.shared.dir");
-        Path dir = p != null ? Path.of(p) : Path.of("..", "..", "shared");
-        if (!Files.isDirectory(dir.resolve("fixtures"))) {
-            dir = Path.of(System.getProperty("user.dir")).resolve("../../shared").normalize();
-        }
-        if (!Files.isDirectory(dir.resolve("fixtures"))) {
-            throw new IllegalStateException("shared fixtures not found (looked for " + dir.toAbsolutePath()
-                    + "/fixtures); run the tests from the project with ../shared beside it");
-        }
-        return dir.toAbsolutePath().normalize();
-    }
-
+    /**
+     * The fixtures folder of the checkout under test: Maven passes the project folder as
+     * {@code permerge.project.dir}; without it (an IDE run) the checkout above the working folder.
+     */
     public static Path fixtures() {
-        return shared().resolve("fixtures");
+        String p = System.getProperty("permerge.project.dir");
+        Path dir = p != null && !p.isBlank()
+                ? Path.of(p).resolve(Project.FIXTURES).toAbsolutePath().normalize()
+                : Project.fixtures();
+        if (!Files.isDirectory(dir.resolve("hf-hubert"))) {
+            throw new IllegalStateException("reference fixtures not found at " + dir + " (expected hf-hubert/ there)");
+        }
+        return dir;
     }
 
     /** One of the tiny HuBERT fixture folders: "hubert-tiny-base" or "hubert-tiny-large". */
