@@ -182,12 +182,8 @@ public final class Repair {
      */
     public static List<SpaceRepair> measured(StateDict merged, AlignmentStatistics stats, Permutations perms, Lambda lambda,
                                              List<float[]> preparedClips, int batchSize) {
-        int longest = 0;
-        for (float[] x : preparedClips) longest = Math.max(longest, x.length);
-        // The clips are used as given: a pass-through preprocessor at a nominal rate.
-        int rate = 16_000;
-        CalibrationAudio audio = CalibrationAudio.of(preparedClips, rate).withMaxBatchSeconds(Math.max(1, batchSize) * (double) longest / rate);
-        return measured(merged, StatisticsView.of(stats), perms, lambda, audio, new Preprocessor(rate, false));
+        CalibrationAudio audio = CalibrationAudio.prepared(preparedClips, batchSize);
+        return measured(merged, StatisticsView.of(stats), perms, lambda, audio, new Preprocessor(16_000, false));
     }
 
     /** Measured REPAIR with the goal statistics from a statistics view. */

@@ -29,12 +29,12 @@ import org.permerge.checkpoint.Preprocessor;
 import org.permerge.checkpoint.StateDict;
 import org.permerge.correlate.AlignmentStatistics;
 import org.permerge.merge.Alignment;
-import org.permerge.merge.Interpolation;
+import org.permerge.merge.CalibrationAudio;
 import org.permerge.merge.Lambda;
+import org.permerge.merge.ModelMerge;
 import org.permerge.merge.MergeRecipe;
 import org.permerge.merge.Repair;
 import org.permerge.model.HubertEncoder;
-import org.permerge.permute.PermutationSpec;
 
 /**
  * The whole study in one call ({@code ./permerge reproduce}): corpora → calibration statistics of A and B →
@@ -119,14 +119,15 @@ public final class Reproduction {
 
         // Matching per recipe.
         t = Instant.now();
-        Map<String, Alignment> alignments = new LinkedHashMap<>();
+        // Each recipe is solved once here; every merge of the sweep reuses its alignment.
+        Map<MergeRecipe, Alignment> alignments = new LinkedHashMap<>();
         List<SpaceDiagnostics> diagnostics = new ArrayList<>();
-        for (String r : config.allRecipes()) {
-            Alignment al = Alignment.solve(stats, MergeRecipe.parse(r));
+        for (MergeRecipe r : config.mergeRecipes()) {
+            Alignment al = Alignment.solve(stats, r);
             alignments.put(r, al);
             for (Alignment.SpaceMatch m : al.matches()) {
                 if (m.permuted()) {
-                    diagnostics.add(new SpaceDiagnostics(r, m.space(), m.movedFraction(), m.meanCorrelationBefore(), m.meanCorrelationAfter()));
+                    diagnostics.add(new SpaceDiagnostics(r.label(), m.space(), m.movedFraction(), m.meanCorrelationBefore(), m.meanCorrelationAfter()));
                 }
             }
         }
@@ -166,38 +167,36 @@ public final class Reproduction {
         t = Instant.now();
         List<SweepPoint> sweep = new ArrayList<>();
         List<SweepPoint> todo = new ArrayList<>();
-        for (String r : config.recipes()) todo.add(new SweepPoint(r, config.lambda(), false, SweepPoint.rowName(r, config.lambda(), false)));
-        for (String r : config.sweepRecipes()) {
-            for (double l : config.sweepLambdas()) {
-                for (String mode : config.repairModes()) {
-                    boolean rep = !mode.equals("none");
-                    SweepPoint p = new SweepPoint(r, l, rep, SweepPoint.rowName(r, l, rep));
+        for (MergeRecipe r : config.recipes()) todo.add(SweepPoint.of(r, config.lambda(), Repair.Mode.NONE));
+        for (MergeRecipe r : config.sweepRecipes()) {
+            for (Lambda l : config.sweepLambdas()) {
+                for (Repair.Mode mode : config.repairModes()) {
+                    SweepPoint p = SweepPoint.of(r, l, mode);
                     if (todo.stream().noneMatch(q -> q.model().equals(p.model()))) todo.add(p);
                 }
             }
         }
-        PermutationSpec spec = PermutationSpec.hubert(a.config());
         Map<String, Object> repairs = new LinkedHashMap<>();
-        boolean measured = config.repairModes().stream().filter(m -> !m.equals("none")).findFirst().orElse("closed").equals("measured");
+        Map<String, Object> merges = new LinkedHashMap<>();
         // measured REPAIR runs every repaired merge over the calibration clips: load them once, not per merge
-        List<float[]> repairAudio = measured ? prepared(calibration, a.preprocessor(), a.config()) : null;
+        CalibrationAudio repairAudio = config.repairMode() == Repair.Mode.MEASURED
+                ? CalibrationAudio.prepared(prepared(calibration, a.preprocessor(), a.config()), config.batchSize()) : null;
         for (SweepPoint p : todo) {
-            Alignment al = alignments.get(p.recipe());
-            Lambda lambda = Lambda.global(p.lambda());
-            StateDict merged = Interpolation.interpolate(spec, a.weights(), b.weights(), al.permutations(), lambda);
+            ModelMerge.Result merge = ModelMerge.builder().setModelA(a).setModelB(b).setStatistics(stats).setRecipe(p.recipe())
+                    .setLambda(p.lambda()).optAlignment(alignments.get(p.recipe()))
+                    .optRepair(p.repairMode(), p.repairMode() == Repair.Mode.MEASURED ? repairAudio : null).build().run();
             if (p.repair()) {
-                List<Repair.SpaceRepair> rep = measured
-                        ? Repair.measured(merged, stats, al.permutations(), lambda, repairAudio, config.batchSize())
-                        : Repair.closedForm(merged, stats, al.permutations(), lambda);
-                repairs.put(p.model(), rep.stream().map(x -> x.space() + (x.applied() ? " applied" : " n/a: " + x.note())).toList());
+                repairs.put(p.model(), merge.repairs().stream().map(x -> x.space() + (x.applied() ? " applied" : " n/a: " + x.note())).toList());
             }
+            merges.put(p.model(), merge.provenance());
             // The merged model keeps A's preprocessing.
-            probe(p.model(), features(a.config(), merged, a.preprocessor(), probeClips, probeSet, cache, config, p.model()),
+            probe(p.model(), features(a.config(), merge.merged().weights(), a.preprocessor(), probeClips, probeSet, cache, config, p.model()),
                     tasks, config, table, layerWeights, rows);
             sweep.add(p);
         }
         seconds.put("merges_and_probes", since(t));
         prov.put("repair", repairs);
+        prov.put("merges", merges);
 
         ScoreTable scores = table.build();
         Map<String, Boolean> checks = config.checks() ? checks(scores, config, rows) : Map.of();
@@ -226,9 +225,9 @@ public final class Reproduction {
             }
             out.put("identity λ=1 gives exactly A's row (per-clip predictions equal)", same);
         }
-        for (String r : config.allRecipes()) {
-            if (r.equals("identity")) continue;
-            String zero = SweepPoint.rowName(r, 0.0, false);
+        for (MergeRecipe r : config.mergeRecipes()) {
+            if (r == MergeRecipe.IDENTITY) continue;
+            String zero = SweepPoint.rowName(r, Lambda.global(0), Repair.Mode.NONE);
             if (!rows.containsKey(zero)) continue;
             boolean inside = true;
             for (TaskSpec t : table.tasks()) {

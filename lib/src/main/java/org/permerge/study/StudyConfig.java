@@ -8,6 +8,9 @@ import org.permerge.bench.Domain;
 import org.permerge.bench.PairedBootstrap;
 import org.permerge.bench.ProbeConfig;
 import org.permerge.bench.TaskSpec;
+import org.permerge.merge.Lambda;
+import org.permerge.merge.MergeRecipe;
+import org.permerge.merge.Repair;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -35,9 +38,10 @@ import java.util.Set;
  * @param calibrationClipsPerDomain calibration clips taken from each corpus (shuffled together)
  * @param tasks       the probing tasks
  * @param recipes     recipes merged at {@code lambda}
- * @param lambda      the main interpolation weight of A (paper: 0.9)
+ * @param lambda      the main interpolation weight of A (paper: 0.9), global or per component as in the CLI's
+ *                    {@code --lambda} ({@code 0.9,cnn=0.5,ffn=0.8})
  * @param sweepRecipes recipes swept over {@code sweepLambdas}
- * @param sweepLambdas λ values of the sweep
+ * @param sweepLambdas λ values of the sweep (each global or per component)
  * @param repairModes REPAIR settings of the sweep ({@code none}, {@code closed}, {@code measured})
  * @param probe       probe settings
  * @param bootstrapReplicates replicates of the paired bootstrap
@@ -49,8 +53,8 @@ import java.util.Set;
  * @param json        the configuration as read (recorded in provenance)
  */
 public record StudyConfig(String name, String description, ModelSource modelA, ModelSource modelB, CorpusSource speech,
-                          CorpusSource music, int calibrationClipsPerDomain, List<TaskEntry> tasks, List<String> recipes,
-                          double lambda, List<String> sweepRecipes, List<Double> sweepLambdas, List<String> repairModes,
+                          CorpusSource music, int calibrationClipsPerDomain, List<TaskEntry> tasks, List<MergeRecipe> recipes,
+                          Lambda lambda, List<MergeRecipe> sweepRecipes, List<Lambda> sweepLambdas, List<Repair.Mode> repairModes,
                           ProbeConfig probe, int bootstrapReplicates, long seed, int batchSize, boolean checks, int threads,
                           int maxClipsPerSplit, String json) {
 
@@ -139,27 +143,25 @@ public record StudyConfig(String name, String description, ModelSource modelA, M
                     dbl(probe, "weight_decay", d.weightDecay()), intOr(probe, "batch_size", d.batchSize()),
                     intOr(probe, "max_epochs", d.maxEpochs()), intOr(probe, "patience", d.patience()),
                     (long) dbl(probe, "seed", d.seed()));
-            List<String> recipes = strings(o, "recipes", source);
-            List<String> sweepRecipes = sweep.has("recipes") ? strings(sweep, "recipes", source) : List.of();
-            List<Double> lambdas = new ArrayList<>();
-            if (sweep.has("lambdas")) for (JsonElement e : sweep.getAsJsonArray("lambdas")) lambdas.add(checkLambda(e.getAsDouble()));
-            List<String> repair = sweep.has("repair") ? strings(sweep, "repair", source) : List.of("none");
-            for (String r : repair) {
-                if (!Set.of("none", "closed", "measured").contains(r)) {
-                    throw new IllegalArgumentException("sweep.repair '" + r + "' (expected none, closed or measured)");
-                }
+            List<MergeRecipe> recipes = recipes(o, "recipes", source);
+            List<MergeRecipe> sweepRecipes = sweep.has("recipes") ? recipes(sweep, "recipes", "sweep.recipes") : List.of();
+            List<Lambda> lambdas = new ArrayList<>();
+            if (sweep.has("lambdas")) for (JsonElement e : array(sweep, "lambdas", source)) lambdas.add(lambda(e, "sweep.lambdas"));
+            List<Repair.Mode> repair = new ArrayList<>();
+            if (sweep.has("repair")) {
+                for (String r : strings(sweep, "repair", source)) repair.add(field("sweep.repair", () -> Repair.Mode.parse(r)));
+            } else {
+                repair.add(Repair.Mode.NONE);
             }
-            if (repair.contains("closed") && repair.contains("measured")) {
+            if (repair.contains(Repair.Mode.CLOSED) && repair.contains(Repair.Mode.MEASURED)) {
                 throw new IllegalArgumentException("sweep.repair: choose one of closed or measured (with or without none)");
             }
-            for (String r : recipes) org.permerge.merge.MergeRecipe.parse(r);
-            for (String r : sweepRecipes) org.permerge.merge.MergeRecipe.parse(r);
             JsonObject cal = o.has("calibration") ? o.getAsJsonObject("calibration") : new JsonObject();
             String json = new GsonBuilder().setPrettyPrinting().create().toJson(o);
             StudyConfig c = new StudyConfig(str(o, "name", source), o.has("description") ? o.get("description").getAsString() : "",
                     model(o.getAsJsonObject("model_a"), "model_a", source), model(o.getAsJsonObject("model_b"), "model_b", source),
                     corpus(o, "speech", source), corpus(o, "music", source), intOr(cal, "clips_per_domain", 100), tasks, recipes,
-                    checkLambda(dbl(o, "lambda", 0.9)), sweepRecipes, lambdas, repair, pc,
+                    o.has("lambda") ? lambda(o.get("lambda"), "lambda") : Lambda.global(0.9), sweepRecipes, lambdas, repair, pc,
                     intOr(o, "bootstrap_replicates", PairedBootstrap.DEFAULT_REPLICATES), (long) dbl(o, "seed", 0),
                     intOr(o, "batch_size", 8), !o.has("checks") || o.get("checks").getAsBoolean(),
                     intOr(o, "threads", 0), intOr(o, "max_clips_per_split", 0), json);
@@ -170,10 +172,20 @@ public record StudyConfig(String name, String description, ModelSource modelA, M
     }
 
     /** Every distinct recipe the study needs statistics matched for, main recipes first. */
-    public List<String> allRecipes() {
-        Set<String> all = new LinkedHashSet<>(recipes);
+    public List<MergeRecipe> mergeRecipes() {
+        Set<MergeRecipe> all = new LinkedHashSet<>(recipes);
         all.addAll(sweepRecipes);
         return List.copyOf(all);
+    }
+
+    /** The labels of {@link #mergeRecipes()} ({@code identity}, {@code cnn+ff+attn}, ...). */
+    public List<String> allRecipes() {
+        return mergeRecipes().stream().map(MergeRecipe::label).toList();
+    }
+
+    /** The REPAIR mode the sweep applies where it repairs ({@code closed} unless the preset asks for measured). */
+    public Repair.Mode repairMode() {
+        return repairModes.contains(Repair.Mode.MEASURED) ? Repair.Mode.MEASURED : Repair.Mode.CLOSED;
     }
 
     /** The same study with another number of libtorch threads (0 = default). */
@@ -202,9 +214,26 @@ public record StudyConfig(String name, String description, ModelSource modelA, M
                 intOr(c, "calibration_clips", 250), (long) dbl(c, "seed", 1));
     }
 
-    private static double checkLambda(double l) {
-        if (!(l >= 0 && l <= 1)) throw new IllegalArgumentException("λ must be in [0, 1], got " + l);
-        return l;
+    /** λ as a number ({@code 0.9}) or as the CLI's text ({@code "0.9,cnn=0.5"}), parsed by {@link Lambda#parse}. */
+    private static Lambda lambda(JsonElement e, String field) {
+        if (!e.isJsonPrimitive()) throw new IllegalArgumentException("'" + field + "' must be a number or a λ text like \"0.9,cnn=0.5\", got " + e);
+        String text = e.getAsJsonPrimitive().isNumber() ? e.getAsBigDecimal().toPlainString() : e.getAsString();
+        return field(field, () -> Lambda.parse(text));
+    }
+
+    private static List<MergeRecipe> recipes(JsonObject o, String key, String field) {
+        List<MergeRecipe> out = new ArrayList<>();
+        for (JsonElement e : array(o, key, field)) out.add(field(field, () -> MergeRecipe.parse(e.getAsString().toLowerCase(Locale.ROOT))));
+        return List.copyOf(out);
+    }
+
+    /** Runs a parser, prefixing its error with the field it read. */
+    private static <T> T field(String field, java.util.function.Supplier<T> parse) {
+        try {
+            return parse.get();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("'" + field + "': " + e.getMessage(), e);
+        }
     }
 
     private static Iterable<JsonElement> array(JsonObject o, String key, String source) {
