@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.permerge.study.Reproduction;
 import org.permerge.study.StudyConfig;
+import org.permerge.study.StudyResults;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -46,9 +47,13 @@ public final class ReproduceCommand implements Callable<Integer> {
         }
         System.err.println("permerge: reproducing preset '" + config.name() + "' into " + dir);
         Reproduction.Result r = Reproduction.run(config, project, dir);
-        System.out.println(r.table().toMarkdown());
-        for (Map.Entry<String, Boolean> c : r.checks().entrySet()) {
-            System.out.println((c.getValue() ? "PASS  " : "FAIL  ") + c.getKey());
+        for (Reproduction.PairResult p : r.pairs()) {
+            if (r.pairs().size() > 1) System.out.println("## Pair " + p.pair().name() + (p.pair().sharedInit() ? " (shared init)" : "") + "\n");
+            System.out.println(StudyResults.terminalTable(p.table()));
+            System.out.print(StudyResults.comparisonsText(p.summary()));
+            for (Map.Entry<String, Boolean> c : p.checks().entrySet()) {
+                System.out.println((c.getValue() ? "PASS  " : "FAIL  ") + c.getKey());
+            }
         }
         System.out.printf(Locale.ROOT, "results in %s (%.0f s)%n", dir, r.elapsed().toMillis() / 1000.0);
         return r.checksPassed() ? 0 : 2;

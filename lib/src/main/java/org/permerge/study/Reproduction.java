@@ -56,14 +56,32 @@ public final class Reproduction {
      * @param checks       the identity checks and whether each held
      * @param provenance   what was recorded in provenance.json
      * @param elapsed      wall time
+     * @param pairs        every pair's results, in the preset's order
+     * @param summary      what summary.json holds
      */
     public record Result(Path out, ScoreTable table, List<SweepPoint> sweep, List<SpaceDiagnostics> diagnostics,
-                         Map<String, Boolean> checks, Map<String, Object> provenance, Duration elapsed) {
-        /** Whether every identity check held. */
+                         Map<String, Boolean> checks, Map<String, Object> provenance, Duration elapsed, List<PairResult> pairs,
+                         StudySummary summary) {
+        /** Whether every identity check of every pair held. */
         public boolean checksPassed() {
-            return checks.values().stream().allMatch(Boolean::booleanValue);
+            return pairs.stream().allMatch(p -> p.checks().values().stream().allMatch(Boolean::booleanValue));
         }
     }
+
+    /**
+     * What one pair produced (the fields of {@link Result} are the first pair's).
+     *
+     * @param pair        the pair
+     * @param out         its results folder (the run's folder for a single pair, else a sub-folder named after it)
+     * @param table       its scores
+     * @param sweep       its merged models
+     * @param diagnostics per recipe and space: moved fraction and matched correlation
+     * @param checks      its identity checks
+     * @param provenance  what was recorded in its provenance.json
+     * @param summary     its part of summary.json
+     */
+    public record PairResult(StudyConfig.Pair pair, Path out, ScoreTable table, List<SweepPoint> sweep, List<SpaceDiagnostics> diagnostics,
+                             Map<String, Boolean> checks, Map<String, Object> provenance, StudySummary.PairSummary summary) {}
 
     private Reproduction() {}
 
@@ -85,6 +103,20 @@ public final class Reproduction {
 
     private static Result runStudy(StudyConfig config, Path project, Path out) {
         Instant t0 = Instant.now();
+        List<PairResult> pairs = new ArrayList<>();
+        for (StudyConfig.Pair p : config.pairs()) {
+            Path folder = config.pairs().size() == 1 ? out : out.resolve(p.name());
+            pairs.add(runPair(config.forPair(p), project, folder, p));
+        }
+        StudySummary summary = new StudySummary(config.name(), pairs.stream().map(PairResult::summary).toList());
+        summary.write(out);
+        PairResult first = pairs.get(0);
+        return new Result(out, first.table(), first.sweep(), first.diagnostics(), first.checks(), first.provenance(),
+                Duration.between(t0, Instant.now()), List.copyOf(pairs), summary);
+    }
+
+    private static PairResult runPair(StudyConfig config, Path project, Path out, StudyConfig.Pair pair) {
+        Instant t0 = Instant.now();
         Map<String, Object> prov = new LinkedHashMap<>();
         Map<String, Double> seconds = new LinkedHashMap<>();
         prov.put("permerge_version", Version.VERSION);
@@ -92,6 +124,7 @@ public final class Reproduction {
         prov.put("preset", config.name());
         prov.put("config", com.google.gson.JsonParser.parseString(config.toJson()));
         prov.put("threads", config.threads());
+        prov.put("pair", Map.of("name", pair.name(), "shared_init", pair.sharedInit()));
 
         Instant t = Instant.now();
         StudyInputs inputs = StudyInputs.prepare(config, project);
@@ -131,6 +164,12 @@ public final class Reproduction {
                 }
             }
         }
+        // Table II for every space comes from the cnn+all alignment, which permutes them all.
+        Alignment full = alignments.containsKey(MergeRecipe.CNN_ALL) ? alignments.get(MergeRecipe.CNN_ALL) : Alignment.solve(stats, MergeRecipe.CNN_ALL);
+        List<StudySummary.SpaceRow> tableIi = new ArrayList<>();
+        for (Alignment.SpaceMatch m : full.matches()) {
+            tableIi.add(new StudySummary.SpaceRow(m.space(), m.units(), m.movedFraction(), m.meanCorrelationBefore(), m.meanCorrelationAfter()));
+        }
         seconds.put("matching", since(t));
 
         // Tasks and the models to probe.
@@ -166,16 +205,7 @@ public final class Reproduction {
         // Merges: the recipes at the main λ, then the sweep.
         t = Instant.now();
         List<SweepPoint> sweep = new ArrayList<>();
-        List<SweepPoint> todo = new ArrayList<>();
-        for (MergeRecipe r : config.recipes()) todo.add(SweepPoint.of(r, config.lambda(), Repair.Mode.NONE));
-        for (MergeRecipe r : config.sweepRecipes()) {
-            for (Lambda l : config.sweepLambdas()) {
-                for (Repair.Mode mode : config.repairModes()) {
-                    SweepPoint p = SweepPoint.of(r, l, mode);
-                    if (todo.stream().noneMatch(q -> q.model().equals(p.model()))) todo.add(p);
-                }
-            }
-        }
+        List<SweepPoint> todo = config.points();
         Map<String, Object> repairs = new LinkedHashMap<>();
         Map<String, Object> merges = new LinkedHashMap<>();
         // measured REPAIR runs every repaired merge over the calibration clips: load them once, not per merge
@@ -208,7 +238,8 @@ public final class Reproduction {
         Duration elapsed = Duration.between(t0, Instant.now());
         prov.put("elapsed_seconds", elapsed.toMillis() / 1000.0);
         ResultsWriter.write(out, scores, sweep, diagnostics, layerWeights, prov);
-        return new Result(out, scores, sweep, diagnostics, checks, prov, elapsed);
+        StudySummary.PairSummary summary = StudyResults.pairSummary(pair, config, scores, sweep, tableIi);
+        return new PairResult(pair, out, scores, sweep, diagnostics, checks, prov, summary);
     }
 
     /**

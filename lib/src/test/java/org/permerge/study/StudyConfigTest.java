@@ -66,6 +66,56 @@ class StudyConfigTest {
     }
 
     @Test
+    void singlePairPresetsLoadAsOnePairAndMiniPreRegistersFourComparisons() {
+        StudyConfig mini = StudyConfig.load("mini");
+        assertEquals(1, mini.pairs().size());
+        assertEquals("mini-speech+mini-music", mini.pairs().get(0).name());
+        assertEquals(mini.modelA(), mini.pairs().get(0).modelA());
+        assertEquals(false, mini.pairs().get(0).sharedInit());
+        assertEquals(4, mini.comparisons().size());
+        StudyConfig.Comparison first = mini.comparisons().get(0);
+        assertEquals("cnn+ff+attn λ=0.9", first.a().row());
+        assertEquals("identity λ=0.9", first.b().row());
+        assertEquals("cnn+ff+attn λ=0.9 +REPAIR", mini.comparisons().get(2).a().row());
+        assertEquals("cnn+all λ=0.9", mini.comparisons().get(3).a().row());
+        assertEquals(1, StudyConfig.load("ci").pairs().size());
+        assertEquals(List.of(), StudyConfig.load("ci").comparisons());
+    }
+
+    @Test
+    void pairsAndComparisonsAreChecked() {
+        String tail = "\"corpora\":{\"speech\":{},\"music\":{}},\"recipes\":[\"identity\",\"cnn\"],"
+                + "\"tasks\":[{\"name\":\"w\",\"domain\":\"speech\",\"label\":\"w\"}]";
+        String pairs = "\"pairs\":[{\"name\":\"ind\",\"model_a\":\"a\",\"model_b\":\"b\",\"shared_init\":false},"
+                + "{\"name\":\"shared\",\"model_a\":{\"path\":\"a\",\"label\":\"A\"},\"model_b\":\"b2\",\"shared_init\":true}],";
+        StudyConfig c = StudyConfig.parse("{\"name\":\"x\"," + pairs + tail + "}", "t.json");
+        assertEquals(List.of("ind", "shared"), c.pairs().stream().map(StudyConfig.Pair::name).toList());
+        assertEquals("b2", c.pairs().get(1).modelB().path());
+        assertTrue(c.pairs().get(1).sharedInit());
+        assertEquals(List.of(c.pairs().get(1)), c.forPair(c.pairs().get(1)).pairs());
+        assertEquals("b2", c.forPair(c.pairs().get(1)).modelB().path());
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> StudyConfig.parse("{\"name\":\"x\","
+                + pairs.replace("\"shared\"", "\"ind\"") + tail + "}", "t.json"));
+        assertTrue(e.getMessage().contains("ind") && e.getMessage().contains("twice"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> StudyConfig.parse("{\"name\":\"x\","
+                + pairs.replace(",\"shared_init\":true", "") + tail + "}", "t.json"));
+        assertTrue(e.getMessage().contains("pairs[1].shared_init"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> StudyConfig.parse("{\"name\":\"x\",\"model_a\":{\"path\":\"a\"}," + pairs + tail + "}", "t.json"));
+        assertTrue(e.getMessage().contains("not both"), e.getMessage());
+        // a comparison may only name merges the study makes
+        e = assertThrows(IllegalArgumentException.class, () -> StudyConfig.parse("{\"name\":\"x\"," + pairs + tail
+                + ",\"comparisons\":[{\"name\":\"k\",\"a\":{\"recipe\":\"cnn\",\"lambda\":0.5},\"b\":{\"recipe\":\"identity\"}}]}", "t.json"));
+        assertTrue(e.getMessage().contains("'k'") && e.getMessage().contains("cnn λ=0.5"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> StudyConfig.parse("{\"name\":\"x\"," + pairs + tail
+                + ",\"comparisons\":[{\"name\":\"k\",\"a\":{\"recipe\":\"cnn\",\"repair\":\"closed\"},\"b\":{\"recipe\":\"identity\"}}]}", "t.json"));
+        assertTrue(e.getMessage().contains("closed") && e.getMessage().contains("sweep.repair"), e.getMessage());
+        StudyConfig ok = StudyConfig.parse("{\"name\":\"x\"," + pairs + tail
+                + ",\"comparisons\":[{\"name\":\"k\",\"a\":{\"recipe\":\"cnn\"},\"b\":{\"recipe\":\"identity\",\"lambda\":\"0.9\"}}]}", "t.json");
+        assertEquals(ok.lambda(), ok.comparisons().get(0).a().lambda(), "an arm without λ takes the main λ");
+    }
+
+    @Test
     void badConfigsNameTheField() {
         String base = "{\"name\":\"x\",\"model_a\":{\"path\":\"a\"},\"model_b\":{\"path\":\"b\"},"
                 + "\"corpora\":{\"speech\":{},\"music\":{}},\"recipes\":[\"identity\"],";
