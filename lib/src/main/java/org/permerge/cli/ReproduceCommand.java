@@ -15,10 +15,12 @@ import picocli.CommandLine.Option;
 
 /** {@code ./permerge reproduce}: the whole study — calibration, matching, merges, probes — into a results folder. */
 @Command(name = "reproduce", mixinStandardHelpOptions = true,
-        description = {"Reproduce the study: calibration statistics for A and B, matching per recipe, merges (recipes at the "
-                + "main λ and the λ sweep with and without REPAIR), probes for A, B, every merge and the log-mel baseline, "
-                + "then the results folder (table.csv/.md with confidence intervals, significance.md, table-ii.md, "
-                + "plots.html, provenance.json).",
+        description = {"Reproduce the study for each model pair of the preset: calibration statistics for A and B, matching per "
+                + "recipe, merges (recipes at the main λ and the λ sweep with and without REPAIR), probes for A, B, every merge "
+                + "and the log-mel baseline, then the results folder (table.csv/.md with confidence intervals, significance.md, "
+                + "table-ii.md, plots.html, provenance.json; one sub-folder per pair when there are several) and summary.json "
+                + "(every pair's rows, baselines, Table II and pre-registered comparisons). The terminal shows raw accuracies; "
+                + "the SUPERB-normalised scale only for tasks where it is well-conditioned.",
                 "Presets: mini (the embedded mini world; the README's main command) and ci (a miniature that checks "
                 + "identity λ=1 ≡ A and cnn+ff+attn λ=0 ≈ B)."})
 public final class ReproduceCommand implements Callable<Integer> {

@@ -20,10 +20,11 @@ import java.util.Map;
 public final class StudyResults {
     /**
      * The normalised score (s − s_fbank)/(s_ref − s_fbank) is shown only for tasks where |s_ref − s_fbank| is at
-     * least this (a fraction: 0.05 = 5 accuracy points); below it a one-point change in s moves the score by more
-     * than 1000/5 = 200, values like −1047.6 or 2250 appear, and the scale says nothing.
+     * least this (a fraction: 0.10 = 10 accuracy points): there each accuracy point moves the score by at most 100;
+     * with a span of a few points it moves it by several hundred, values like −1047.6 or 2250 appear, and the scale
+     * says nothing.
      */
-    public static final double MIN_NORMALISATION_SPAN = 0.05;
+    public static final double MIN_NORMALISATION_SPAN = 0.10;
 
     private StudyResults() {}
 
