@@ -128,7 +128,8 @@ public final class ModelMerge {
 
         /**
          * An alignment already solved for this recipe on the same statistics (e.g. {@link Alignment#solve}): a λ
-         * sweep solves each recipe once instead of once per merge. It must be the recipe's.
+         * sweep solves each recipe once instead of once per merge. It must be the recipe's, solved with this merge's
+         * residual pooling (the one its provenance records).
          */
         public Builder optAlignment(Alignment al) {
             this.alignment = Objects.requireNonNull(al);
