@@ -77,6 +77,19 @@ public final class PairedBootstrap {
     }
 
     /**
+     * Two-sided p-value of "no difference" from the paired bootstrap replicates of a difference: the replicates
+     * centred on the estimate stand for the null distribution, and p = (1 + #{|d*_r − d̂| ≥ |d̂|}) / (R + 1)
+     * (the +1 keeps a finite number of replicates from reporting p = 0).
+     */
+    public static double pValue(double estimate, double[] differenceReplicates) {
+        if (differenceReplicates.length == 0) throw new IllegalArgumentException("no bootstrap replicates");
+        if (!Double.isFinite(estimate)) return Double.NaN;
+        int extreme = 0;
+        for (double d : differenceReplicates) if (Math.abs(d - estimate) >= Math.abs(estimate)) extreme++;
+        return (1.0 + extreme) / (differenceReplicates.length + 1.0);
+    }
+
+    /**
      * Percentile interval from bootstrap replicates: the (1 − level)/2 and (1 + level)/2 quantiles, linearly
      * interpolated between order statistics (the "type 7" definition numpy uses by default).
      */

@@ -164,16 +164,28 @@ public final class ScoreTable {
 
     /** Paired bootstrap interval of {@code first − second} in a column. */
     public Interval difference(String first, String second, Column column) {
-        int a = modelIndex(first), b = modelIndex(second);
         double point = value(column, t -> outcome(first, tasks.get(t)).value())
                 - value(column, t -> outcome(second, tasks.get(t)).value());
+        if (Double.isNaN(point)) return new Interval(Double.NaN, Double.NaN, Double.NaN, level);
+        return PairedBootstrap.percentile(point, differenceReplicates(first, second, column), level);
+    }
+
+    /** Two-sided paired-bootstrap p-value of "no difference" between two rows in a column (see {@link PairedBootstrap#pValue}). */
+    public double differencePValue(String first, String second, Column column) {
+        double point = value(column, t -> outcome(first, tasks.get(t)).value())
+                - value(column, t -> outcome(second, tasks.get(t)).value());
+        return PairedBootstrap.pValue(point, differenceReplicates(first, second, column));
+    }
+
+    /** {@code first − second} in a column on every bootstrap resample (the same clips for both rows). */
+    private double[] differenceReplicates(String first, String second, Column column) {
+        int a = modelIndex(first), b = modelIndex(second);
         double[] reps = new double[bootstrap.replicates()];
         for (int r = 0; r < reps.length; r++) {
             final int rr = r;
             reps[r] = value(column, t -> replicates[t][a][rr]) - value(column, t -> replicates[t][b][rr]);
         }
-        if (Double.isNaN(point)) return new Interval(Double.NaN, Double.NaN, Double.NaN, level);
-        return PairedBootstrap.percentile(point, reps, level);
+        return reps;
     }
 
     /** Exact McNemar test between two models on an accuracy task. */
@@ -244,25 +256,30 @@ public final class ScoreTable {
                     ? "### Raw metric (accuracy %; averages on the higher-is-better scale)\n\n"
                     : "### SUPERB-style score: 1000 × (s − s_fbank) / (s_ref − s_fbank), s_ref = better of "
                             + referenceA + " and " + referenceB + "\n\n");
-            List<Column> cols = columns().stream().filter(c -> c.scale() == s).toList();
-            sb.append("| model |");
-            for (Column c : cols) sb.append(' ').append(c.header()).append(" |");
-            sb.append("\n|---|");
-            sb.append("---:|".repeat(cols.size())).append('\n');
-            for (String m : models) {
-                sb.append("| ").append(m).append(" |");
-                for (Column c : cols) {
-                    Interval iv = interval(m, c);
-                    sb.append(' ').append(Double.isNaN(iv.estimate()) ? "–"
-                            : String.format(Locale.ROOT, "%.1f [%.1f, %.1f]", iv.estimate(), iv.lower(), iv.upper()))
-                            .append(" |");
-                }
-                sb.append('\n');
-            }
+            sb.append(toMarkdown(columns().stream().filter(c -> c.scale() == s).toList()));
             sb.append('\n');
         }
         sb.append(String.format(Locale.ROOT, "%.0f %% paired bootstrap intervals over test clips (%d replicates, seed %d).%n",
                 100 * level, bootstrap.replicates(), bootstrap.seed()));
+        return sb.toString();
+    }
+
+    /** Markdown of some columns, one row per model, each cell "value [lower, upper]" ("–" where undefined). */
+    public String toMarkdown(List<Column> cols) {
+        StringBuilder sb = new StringBuilder("| model |");
+        for (Column c : cols) sb.append(' ').append(c.header()).append(" |");
+        sb.append("\n|---|");
+        sb.append("---:|".repeat(cols.size())).append('\n');
+        for (String m : models) {
+            sb.append("| ").append(m).append(" |");
+            for (Column c : cols) {
+                Interval iv = interval(m, c);
+                sb.append(' ').append(Double.isNaN(iv.estimate()) ? "–"
+                        : String.format(Locale.ROOT, "%.1f [%.1f, %.1f]", iv.estimate(), iv.lower(), iv.upper()))
+                        .append(" |");
+            }
+            sb.append('\n');
+        }
         return sb.toString();
     }
 

@@ -9,15 +9,18 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.permerge.study.Reproduction;
 import org.permerge.study.StudyConfig;
+import org.permerge.study.StudyResults;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code ./permerge reproduce}: the whole study — calibration, matching, merges, probes — into a results folder. */
 @Command(name = "reproduce", mixinStandardHelpOptions = true,
-        description = {"Reproduce the study: calibration statistics for A and B, matching per recipe, merges (recipes at the "
-                + "main λ and the λ sweep with and without REPAIR), probes for A, B, every merge and the log-mel baseline, "
-                + "then the results folder (table.csv/.md with confidence intervals, significance.md, table-ii.md, "
-                + "plots.html, provenance.json).",
+        description = {"Reproduce the study for each model pair of the preset: calibration statistics for A and B, matching per "
+                + "recipe, merges (recipes at the main λ and the λ sweep with and without REPAIR), probes for A, B, every merge "
+                + "and the log-mel baseline, then the results folder (table.csv/.md with confidence intervals, significance.md, "
+                + "table-ii.md, plots.html, provenance.json; one sub-folder per pair when there are several) and summary.json "
+                + "(every pair's rows, baselines, Table II and pre-registered comparisons). The terminal shows raw accuracies; "
+                + "the SUPERB-normalised scale only for tasks where it is well-conditioned.",
                 "Presets: mini (the embedded mini world; the README's main command) and ci (a miniature that checks "
                 + "identity λ=1 ≡ A and cnn+ff+attn λ=0 ≈ B)."})
 public final class ReproduceCommand implements Callable<Integer> {
@@ -46,9 +49,13 @@ public final class ReproduceCommand implements Callable<Integer> {
         }
         System.err.println("permerge: reproducing preset '" + config.name() + "' into " + dir);
         Reproduction.Result r = Reproduction.run(config, project, dir);
-        System.out.println(r.table().toMarkdown());
-        for (Map.Entry<String, Boolean> c : r.checks().entrySet()) {
-            System.out.println((c.getValue() ? "PASS  " : "FAIL  ") + c.getKey());
+        for (Reproduction.PairResult p : r.pairs()) {
+            if (r.pairs().size() > 1) System.out.println("## Pair " + p.pair().name() + (p.pair().sharedInit() ? " (shared init)" : "") + "\n");
+            System.out.println(StudyResults.terminalTable(p.table()));
+            System.out.print(StudyResults.comparisonsText(p.summary()));
+            for (Map.Entry<String, Boolean> c : p.checks().entrySet()) {
+                System.out.println((c.getValue() ? "PASS  " : "FAIL  ") + c.getKey());
+            }
         }
         System.out.printf(Locale.ROOT, "results in %s (%.0f s)%n", dir, r.elapsed().toMillis() / 1000.0);
         return r.checksPassed() ? 0 : 2;

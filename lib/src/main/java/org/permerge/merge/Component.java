@@ -1,10 +1,10 @@
 package org.permerge.merge;
 
-import org.permerge.model.ParameterLayout;
+import org.permerge.model.TensorRole;
 
 import java.util.Locale;
 
-/** A group of parameters that can get its own interpolation weight λ. */
+/** A group of parameters that can get its own interpolation weight λ; which tensor is in which is read from {@link TensorRole}. */
 public enum Component {
     /** Conv weights and biases of the feature extractor. */
     CNN,
@@ -28,14 +28,13 @@ public enum Component {
 
     /** The component a tensor of the HuBERT-family layout belongs to; an unknown name is an error naming it. */
     public static Component of(String tensor) {
-        if (tensor.contains("layer_norm.")) return NORMS;
-        if (tensor.startsWith("feature_extractor.conv_layers.")) return CNN;
-        if (tensor.startsWith("feature_projection.projection.")) return PROJECTION;
-        if (tensor.startsWith("encoder.pos_conv_embed.") || tensor.equals(ParameterLayout.POS_CONV_G)) return POS_CONV;
-        if (tensor.startsWith("encoder.layers.") && tensor.contains(".attention.")) return ATTENTION;
-        if (tensor.startsWith("encoder.layers.") && tensor.contains(".feed_forward.")) return FFN;
-        if (tensor.equals("masked_spec_embed")) return EMBEDDING;
-        throw new IllegalArgumentException("tensor '" + tensor + "' belongs to no interpolation component");
+        TensorRole.Classified t;
+        try {
+            t = TensorRole.classify(tensor);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("tensor '" + tensor + "' belongs to no interpolation component", e);
+        }
+        return parse(t.role().component());
     }
 
     /** Parses a key as written in λ specifications. */

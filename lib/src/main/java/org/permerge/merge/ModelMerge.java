@@ -32,6 +32,7 @@ public final class ModelMerge {
     private final CalibrationAudio repairAudio;
     private final AlignmentStatistics.ResidualPooling pooling;
     private final Map<String, String> provenance;
+    private final Alignment alignment;
     private final String hashA;
     private final String hashB;
 
@@ -45,6 +46,8 @@ public final class ModelMerge {
         this.repairAudio = x.repairAudio;
         this.pooling = x.pooling;
         this.provenance = x.provenance;
+        this.alignment = x.alignment;
+        if (alignment != null) checkAlignment(alignment, recipe, a.config());
         if (repair == Repair.Mode.MEASURED && repairAudio == null) {
             throw new IllegalArgumentException("measured REPAIR needs calibration audio (optRepair(MEASURED, audio))");
         }
@@ -86,6 +89,18 @@ public final class ModelMerge {
                 + (swapped ? " (A and B are swapped)" : "") + ". Re-run `permerge stats` for this pair.");
     }
 
+    /**
+     * A precomputed alignment must be the recipe's (same permuted spaces) and fit the encoder's spaces: an
+     * alignment of another recipe would silently merge with the wrong permutations.
+     */
+    static void checkAlignment(Alignment al, MergeRecipe recipe, EncoderConfig c) {
+        if (al.recipe() != recipe) {
+            throw new IllegalArgumentException("the given alignment was solved for recipe " + al.recipe().label()
+                    + ", but the merge's recipe is " + recipe.label());
+        }
+        PermutationSpec.hubert(c).validate(al.permutations());
+    }
+
     private static boolean sameShapes(EncoderConfig x, EncoderConfig y) {
         return PermutationSpec.hubert(x).tensors().keySet().equals(PermutationSpec.hubert(y).tensors().keySet())
                 && x.hiddenSize() == y.hiddenSize() && x.intermediateSize() == y.intermediateSize()
@@ -107,8 +122,19 @@ public final class ModelMerge {
         private CalibrationAudio repairAudio;
         private AlignmentStatistics.ResidualPooling pooling = AlignmentStatistics.ResidualPooling.ALL;
         private final Map<String, String> provenance = new LinkedHashMap<>();
+        private Alignment alignment;
 
         private Builder() {}
+
+        /**
+         * An alignment already solved for this recipe on the same statistics (e.g. {@link Alignment#solve}): a λ
+         * sweep solves each recipe once instead of once per merge. It must be the recipe's, solved with this merge's
+         * residual pooling (the one its provenance records).
+         */
+        public Builder optAlignment(Alignment al) {
+            this.alignment = Objects.requireNonNull(al);
+            return this;
+        }
 
         /** The reference model (kept unpermuted; its preprocessing is the merged model's). */
         public Builder setModelA(EncoderCheckpoint m) {
@@ -189,7 +215,7 @@ public final class ModelMerge {
     /** Runs the merge. */
     public Result run() {
         EncoderConfig c = a.config();
-        Alignment alignment = Alignment.solve(stats, recipe, pooling);
+        Alignment alignment = this.alignment != null ? this.alignment : Alignment.solve(stats, recipe, pooling);
         // Everything that reads statistics runs before the weights are touched: peak memory stays one of the two.
         List<Repair.Fold> plan = repair == Repair.Mode.CLOSED ? Repair.closedFormPlan(stats, alignment.permutations(), lambda) : null;
         StateDict merged = Interpolation.interpolate(PermutationSpec.hubert(c), a.weights(), b.weights(), alignment.permutations(), lambda);

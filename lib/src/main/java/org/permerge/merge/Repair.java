@@ -10,6 +10,8 @@ import org.permerge.correlate.UnitStatistics;
 import org.permerge.extract.FrameTapConsumer;
 import org.permerge.model.EncoderConfig;
 import org.permerge.model.HubertEncoder;
+import org.permerge.model.ParameterLayout;
+import org.permerge.model.TensorRole;
 import org.permerge.permute.PermutationSpec;
 import org.permerge.permute.Permutations;
 import org.permerge.permute.Space;
@@ -67,22 +69,27 @@ public final class Repair {
 
     private Repair() {}
 
-    /** The repairable sites of an encoder: every FFN intermediate and attention value space. */
+    /**
+     * The repairable sites of an encoder, read from the tensor table ({@link TensorRole#isRepairSite()}): every FFN
+     * intermediate and attention value space, layer by layer (FFN first).
+     */
     public static List<Site> sites(EncoderConfig c) {
+        List<TensorRole.Classified> producers = new ArrayList<>();
+        for (String n : ParameterLayout.expectedShapes(c).keySet()) {
+            TensorRole.Classified t = TensorRole.classify(n);
+            if (t.role().isRepairSite()) producers.add(t);
+        }
+        producers.sort(java.util.Comparator.comparingInt(TensorRole.Classified::index).thenComparing(t -> t.role().component().equals("ffn") ? 0 : 1));
         List<Site> out = new ArrayList<>();
-        for (int l = 0; l < c.numHiddenLayers(); l++) {
-            String p = "encoder.layers." + l + ".";
-            out.add(new Site(PermutationSpec.ffn(l), p + "feed_forward.intermediate_dense.weight", p + "feed_forward.intermediate_dense.bias",
-                    p + "feed_forward.intermediate_dense", Component.FFN));
-            out.add(new Site(PermutationSpec.attn(l), p + "attention.v_proj.weight", p + "attention.v_proj.bias",
-                    p + "attention.out_proj.input", Component.ATTENTION));
+        for (TensorRole.Classified t : producers) {
+            out.add(new Site(t.repairSpace(c), t.tensor(), t.repairBias(), t.repairTap(), Component.parse(t.role().component())));
         }
         return out;
     }
 
     /** Why REPAIR does not apply to a space (null when it does). */
     public static String notApplicableReason(EncoderConfig c, String space) {
-        if (space.startsWith("ffn.") || space.startsWith("attn.")) return null;
+        for (Site s : sites(c)) if (s.space().equals(space)) return null;
         if (space.startsWith("cnn.")) {
             int i = Integer.parseInt(space.substring(4));
             if (c.isLayerNormLayout()) return "re-normalised right after by the block's LayerNorm";
@@ -182,12 +189,8 @@ public final class Repair {
      */
     public static List<SpaceRepair> measured(StateDict merged, AlignmentStatistics stats, Permutations perms, Lambda lambda,
                                              List<float[]> preparedClips, int batchSize) {
-        int longest = 0;
-        for (float[] x : preparedClips) longest = Math.max(longest, x.length);
-        // The clips are used as given: a pass-through preprocessor at a nominal rate.
-        int rate = 16_000;
-        CalibrationAudio audio = CalibrationAudio.of(preparedClips, rate).withMaxBatchSeconds(Math.max(1, batchSize) * (double) longest / rate);
-        return measured(merged, StatisticsView.of(stats), perms, lambda, audio, new Preprocessor(rate, false));
+        CalibrationAudio audio = CalibrationAudio.prepared(preparedClips, batchSize);
+        return measured(merged, StatisticsView.of(stats), perms, lambda, audio, new Preprocessor(16_000, false));
     }
 
     /** Measured REPAIR with the goal statistics from a statistics view. */

@@ -12,10 +12,8 @@ import tech.tablesaw.api.Table;
 public final class ArchitectureSummary {
 
     /** The parameter groups, in forward order, that {@link #parameterGroups} reports. */
-    public static final String[] GROUPS = {
-        "feature extractor (CNN)", "feature projection", "positional conv", "attention", "feed-forward",
-        "layer norms", "other"
-    };
+    public static final String[] GROUPS = java.util.Arrays.stream(TensorRole.Group.values()).map(TensorRole.Group::label)
+            .toArray(String[]::new);
 
     private ArchitectureSummary() {}
 
@@ -32,25 +30,7 @@ public final class ArchitectureSummary {
     }
 
     static String group(String name) {
-        if (name.startsWith("feature_extractor.")) {
-            return GROUPS[0];
-        }
-        if (name.startsWith("feature_projection.")) {
-            return name.contains("layer_norm") ? GROUPS[5] : GROUPS[1];
-        }
-        if (name.startsWith("encoder.pos_conv_embed.")) {
-            return GROUPS[2];
-        }
-        if (name.contains(".attention.")) {
-            return GROUPS[3];
-        }
-        if (name.contains(".feed_forward.")) {
-            return GROUPS[4];
-        }
-        if (name.contains("layer_norm")) {
-            return GROUPS[5];
-        }
-        return GROUPS[6];
+        return TensorRole.classify(name).role().group().label();
     }
 
     /** One column per named encoder, one row per architectural quantity. */

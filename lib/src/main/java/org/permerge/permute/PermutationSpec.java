@@ -5,6 +5,7 @@ import org.permerge.checkpoint.StateDict;
 import org.permerge.checkpoint.Tensor;
 import org.permerge.model.EncoderConfig;
 import org.permerge.model.ParameterLayout;
+import org.permerge.model.TensorRole;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -92,53 +93,16 @@ public final class PermutationSpec {
             spaces.put(qk(l), new Space(qk(l), h, c.headDim(), true, attn(l)));
             spaces.put(ffn(l), Space.plain(ffn(l), c.intermediateSize()));
         }
+        // Which space acts on which axis is read from the one tensor table (model.TensorRole).
         Map<String, TensorRule> rules = new LinkedHashMap<>();
-        int lastConv = c.numConvLayers() - 1;
         for (Map.Entry<String, long[]> e : ParameterLayout.expectedShapes(c).entrySet()) {
-            String n = e.getKey();
-            String[] parts = n.split("\\.");
-            List<AxisRule> r;
-            if (n.equals("masked_spec_embed")) {
-                r = List.of(by(RESIDUAL));
-            } else if (n.startsWith("feature_extractor.conv_layers.")) {
-                int i = Integer.parseInt(parts[2]);
-                if (n.endsWith(".conv.weight")) {
-                    r = List.of(by(cnn(i)), i == 0 ? AxisRule.INVARIANT : by(cnn(i - 1)), AxisRule.INVARIANT);
-                } else {
-                    r = List.of(by(cnn(i))); // conv bias and the block's GroupNorm/LayerNorm affine
-                }
-            } else if (n.startsWith("feature_projection.layer_norm.")) {
-                r = List.of(by(cnn(lastConv)));
-            } else if (n.equals("feature_projection.projection.weight")) {
-                r = List.of(by(RESIDUAL), by(cnn(lastConv)));
-            } else if (n.equals(ParameterLayout.POS_CONV_G)) {
-                // The weight norm is taken over (out, in) for each tap: invariant under any permutation of both.
-                r = List.of(AxisRule.INVARIANT, AxisRule.INVARIANT, AxisRule.INVARIANT);
-            } else if (n.equals(ParameterLayout.POS_CONV_V)) {
-                r = List.of(by(RESIDUAL), new AxisRule.PermutedWithinBlocks(RESIDUAL, 0), AxisRule.INVARIANT);
-            } else if (n.startsWith("encoder.layers.")) {
-                int l = Integer.parseInt(parts[2]);
-                String rest = n.substring(("encoder.layers." + l + ".").length());
-                r = switch (rest) {
-                    case "attention.q_proj.weight", "attention.k_proj.weight" -> List.of(by(qk(l)), by(RESIDUAL));
-                    case "attention.q_proj.bias", "attention.k_proj.bias" -> List.of(by(qk(l)));
-                    case "attention.v_proj.weight" -> List.of(by(attn(l)), by(RESIDUAL));
-                    case "attention.v_proj.bias" -> List.of(by(attn(l)));
-                    case "attention.out_proj.weight" -> List.of(by(RESIDUAL), by(attn(l)));
-                    case "feed_forward.intermediate_dense.weight" -> List.of(by(ffn(l)), by(RESIDUAL));
-                    case "feed_forward.intermediate_dense.bias" -> List.of(by(ffn(l)));
-                    case "feed_forward.output_dense.weight" -> List.of(by(RESIDUAL), by(ffn(l)));
-                    case "attention.out_proj.bias", "feed_forward.output_dense.bias", "layer_norm.weight", "layer_norm.bias",
-                            "final_layer_norm.weight", "final_layer_norm.bias" -> List.of(by(RESIDUAL));
-                    default -> throw new IllegalStateException("permutation spec has no rule for " + n);
-                };
-            } else if (n.equals("feature_projection.projection.bias") || n.equals("encoder.pos_conv_embed.conv.bias")
-                    || n.equals("encoder.layer_norm.weight") || n.equals("encoder.layer_norm.bias")) {
-                r = List.of(by(RESIDUAL));
-            } else {
-                throw new IllegalStateException("permutation spec has no rule for " + n);
+            TensorRole.Classified t = TensorRole.classify(e.getKey());
+            List<AxisRule> r = new ArrayList<>();
+            for (int a = 0; a < t.role().axes().size(); a++) {
+                String space = t.space(a, c);
+                r.add(space == null ? AxisRule.INVARIANT : t.withinBlocks(a) ? new AxisRule.PermutedWithinBlocks(space, 0) : by(space));
             }
-            rules.put(n, new TensorRule(n, e.getValue(), r));
+            rules.put(e.getKey(), new TensorRule(e.getKey(), e.getValue(), r));
         }
         return new PermutationSpec(spaces, rules);
     }

@@ -29,12 +29,12 @@ import org.permerge.checkpoint.Preprocessor;
 import org.permerge.checkpoint.StateDict;
 import org.permerge.correlate.AlignmentStatistics;
 import org.permerge.merge.Alignment;
-import org.permerge.merge.Interpolation;
+import org.permerge.merge.CalibrationAudio;
 import org.permerge.merge.Lambda;
+import org.permerge.merge.ModelMerge;
 import org.permerge.merge.MergeRecipe;
 import org.permerge.merge.Repair;
 import org.permerge.model.HubertEncoder;
-import org.permerge.permute.PermutationSpec;
 
 /**
  * The whole study in one call ({@code ./permerge reproduce}): corpora → calibration statistics of A and B →
@@ -56,14 +56,32 @@ public final class Reproduction {
      * @param checks       the identity checks and whether each held
      * @param provenance   what was recorded in provenance.json
      * @param elapsed      wall time
+     * @param pairs        every pair's results, in the preset's order
+     * @param summary      what summary.json holds
      */
     public record Result(Path out, ScoreTable table, List<SweepPoint> sweep, List<SpaceDiagnostics> diagnostics,
-                         Map<String, Boolean> checks, Map<String, Object> provenance, Duration elapsed) {
-        /** Whether every identity check held. */
+                         Map<String, Boolean> checks, Map<String, Object> provenance, Duration elapsed, List<PairResult> pairs,
+                         StudySummary summary) {
+        /** Whether every identity check of every pair held. */
         public boolean checksPassed() {
-            return checks.values().stream().allMatch(Boolean::booleanValue);
+            return pairs.stream().allMatch(p -> p.checks().values().stream().allMatch(Boolean::booleanValue));
         }
     }
+
+    /**
+     * What one pair produced (the fields of {@link Result} are the first pair's).
+     *
+     * @param pair        the pair
+     * @param out         its results folder (the run's folder for a single pair, else a sub-folder named after it)
+     * @param table       its scores
+     * @param sweep       its merged models
+     * @param diagnostics per recipe and space: moved fraction and matched correlation
+     * @param checks      its identity checks
+     * @param provenance  what was recorded in its provenance.json
+     * @param summary     its part of summary.json
+     */
+    public record PairResult(StudyConfig.Pair pair, Path out, ScoreTable table, List<SweepPoint> sweep, List<SpaceDiagnostics> diagnostics,
+                             Map<String, Boolean> checks, Map<String, Object> provenance, StudySummary.PairSummary summary) {}
 
     private Reproduction() {}
 
@@ -85,6 +103,20 @@ public final class Reproduction {
 
     private static Result runStudy(StudyConfig config, Path project, Path out) {
         Instant t0 = Instant.now();
+        List<PairResult> pairs = new ArrayList<>();
+        for (StudyConfig.Pair p : config.pairs()) {
+            Path folder = config.pairs().size() == 1 ? out : out.resolve(p.name());
+            pairs.add(runPair(config.forPair(p), project, folder, p));
+        }
+        StudySummary summary = new StudySummary(config.name(), pairs.stream().map(PairResult::summary).toList());
+        summary.write(out);
+        PairResult first = pairs.get(0);
+        return new Result(out, first.table(), first.sweep(), first.diagnostics(), first.checks(), first.provenance(),
+                Duration.between(t0, Instant.now()), List.copyOf(pairs), summary);
+    }
+
+    private static PairResult runPair(StudyConfig config, Path project, Path out, StudyConfig.Pair pair) {
+        Instant t0 = Instant.now();
         Map<String, Object> prov = new LinkedHashMap<>();
         Map<String, Double> seconds = new LinkedHashMap<>();
         prov.put("permerge_version", Version.VERSION);
@@ -92,6 +124,7 @@ public final class Reproduction {
         prov.put("preset", config.name());
         prov.put("config", com.google.gson.JsonParser.parseString(config.toJson()));
         prov.put("threads", config.threads());
+        prov.put("pair", Map.of("name", pair.name(), "shared_init", pair.sharedInit()));
 
         Instant t = Instant.now();
         StudyInputs inputs = StudyInputs.prepare(config, project);
@@ -119,16 +152,23 @@ public final class Reproduction {
 
         // Matching per recipe.
         t = Instant.now();
-        Map<String, Alignment> alignments = new LinkedHashMap<>();
+        // Each recipe is solved once here; every merge of the sweep reuses its alignment.
+        Map<MergeRecipe, Alignment> alignments = new LinkedHashMap<>();
         List<SpaceDiagnostics> diagnostics = new ArrayList<>();
-        for (String r : config.allRecipes()) {
-            Alignment al = Alignment.solve(stats, MergeRecipe.parse(r));
+        for (MergeRecipe r : config.mergeRecipes()) {
+            Alignment al = Alignment.solve(stats, r);
             alignments.put(r, al);
             for (Alignment.SpaceMatch m : al.matches()) {
                 if (m.permuted()) {
-                    diagnostics.add(new SpaceDiagnostics(r, m.space(), m.movedFraction(), m.meanCorrelationBefore(), m.meanCorrelationAfter()));
+                    diagnostics.add(new SpaceDiagnostics(r.label(), m.space(), m.movedFraction(), m.meanCorrelationBefore(), m.meanCorrelationAfter()));
                 }
             }
+        }
+        // Table II for every space comes from the cnn+all alignment, which permutes them all.
+        Alignment full = alignments.containsKey(MergeRecipe.CNN_ALL) ? alignments.get(MergeRecipe.CNN_ALL) : Alignment.solve(stats, MergeRecipe.CNN_ALL);
+        List<StudySummary.SpaceRow> tableIi = new ArrayList<>();
+        for (Alignment.SpaceMatch m : full.matches()) {
+            tableIi.add(new StudySummary.SpaceRow(m.space(), m.units(), m.movedFraction(), m.meanCorrelationBefore(), m.meanCorrelationAfter()));
         }
         seconds.put("matching", since(t));
 
@@ -165,39 +205,28 @@ public final class Reproduction {
         // Merges: the recipes at the main λ, then the sweep.
         t = Instant.now();
         List<SweepPoint> sweep = new ArrayList<>();
-        List<SweepPoint> todo = new ArrayList<>();
-        for (String r : config.recipes()) todo.add(new SweepPoint(r, config.lambda(), false, SweepPoint.rowName(r, config.lambda(), false)));
-        for (String r : config.sweepRecipes()) {
-            for (double l : config.sweepLambdas()) {
-                for (String mode : config.repairModes()) {
-                    boolean rep = !mode.equals("none");
-                    SweepPoint p = new SweepPoint(r, l, rep, SweepPoint.rowName(r, l, rep));
-                    if (todo.stream().noneMatch(q -> q.model().equals(p.model()))) todo.add(p);
-                }
-            }
-        }
-        PermutationSpec spec = PermutationSpec.hubert(a.config());
+        List<SweepPoint> todo = config.points();
         Map<String, Object> repairs = new LinkedHashMap<>();
-        boolean measured = config.repairModes().stream().filter(m -> !m.equals("none")).findFirst().orElse("closed").equals("measured");
+        Map<String, Object> merges = new LinkedHashMap<>();
         // measured REPAIR runs every repaired merge over the calibration clips: load them once, not per merge
-        List<float[]> repairAudio = measured ? prepared(calibration, a.preprocessor(), a.config()) : null;
+        CalibrationAudio repairAudio = config.repairMode() == Repair.Mode.MEASURED
+                ? CalibrationAudio.prepared(prepared(calibration, a.preprocessor(), a.config()), config.batchSize()) : null;
         for (SweepPoint p : todo) {
-            Alignment al = alignments.get(p.recipe());
-            Lambda lambda = Lambda.global(p.lambda());
-            StateDict merged = Interpolation.interpolate(spec, a.weights(), b.weights(), al.permutations(), lambda);
+            ModelMerge.Result merge = ModelMerge.builder().setModelA(a).setModelB(b).setStatistics(stats).setRecipe(p.recipe())
+                    .setLambda(p.lambda()).optAlignment(alignments.get(p.recipe()))
+                    .optRepair(p.repairMode(), p.repairMode() == Repair.Mode.MEASURED ? repairAudio : null).build().run();
             if (p.repair()) {
-                List<Repair.SpaceRepair> rep = measured
-                        ? Repair.measured(merged, stats, al.permutations(), lambda, repairAudio, config.batchSize())
-                        : Repair.closedForm(merged, stats, al.permutations(), lambda);
-                repairs.put(p.model(), rep.stream().map(x -> x.space() + (x.applied() ? " applied" : " n/a: " + x.note())).toList());
+                repairs.put(p.model(), merge.repairs().stream().map(x -> x.space() + (x.applied() ? " applied" : " n/a: " + x.note())).toList());
             }
+            merges.put(p.model(), merge.provenance());
             // The merged model keeps A's preprocessing.
-            probe(p.model(), features(a.config(), merged, a.preprocessor(), probeClips, probeSet, cache, config, p.model()),
+            probe(p.model(), features(a.config(), merge.merged().weights(), a.preprocessor(), probeClips, probeSet, cache, config, p.model()),
                     tasks, config, table, layerWeights, rows);
             sweep.add(p);
         }
         seconds.put("merges_and_probes", since(t));
         prov.put("repair", repairs);
+        prov.put("merges", merges);
 
         ScoreTable scores = table.build();
         Map<String, Boolean> checks = config.checks() ? checks(scores, config, rows) : Map.of();
@@ -209,7 +238,8 @@ public final class Reproduction {
         Duration elapsed = Duration.between(t0, Instant.now());
         prov.put("elapsed_seconds", elapsed.toMillis() / 1000.0);
         ResultsWriter.write(out, scores, sweep, diagnostics, layerWeights, prov);
-        return new Result(out, scores, sweep, diagnostics, checks, prov, elapsed);
+        StudySummary.PairSummary summary = StudyResults.pairSummary(pair, config, scores, sweep, tableIi);
+        return new PairResult(pair, out, scores, sweep, diagnostics, checks, prov, summary);
     }
 
     /**
@@ -226,9 +256,9 @@ public final class Reproduction {
             }
             out.put("identity λ=1 gives exactly A's row (per-clip predictions equal)", same);
         }
-        for (String r : config.allRecipes()) {
-            if (r.equals("identity")) continue;
-            String zero = SweepPoint.rowName(r, 0.0, false);
+        for (MergeRecipe r : config.mergeRecipes()) {
+            if (r == MergeRecipe.IDENTITY) continue;
+            String zero = SweepPoint.rowName(r, Lambda.global(0), Repair.Mode.NONE);
             if (!rows.containsKey(zero)) continue;
             boolean inside = true;
             for (TaskSpec t : table.tasks()) {

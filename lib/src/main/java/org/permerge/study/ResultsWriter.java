@@ -64,9 +64,9 @@ public final class ResultsWriter {
         sb.append("---|".repeat(table.tasks().size() + 2)).append('\n');
         int rows = 0;
         for (SweepPoint p : sweep) {
-            if (p.recipe().equals("identity")) continue;
-            SweepPoint base = sweep.stream().filter(q -> q.recipe().equals("identity") && q.lambda() == p.lambda()
-                    && q.repair() == p.repair()).findFirst().orElse(null);
+            if (p.recipe() == org.permerge.merge.MergeRecipe.IDENTITY) continue;
+            SweepPoint base = sweep.stream().filter(q -> q.recipe() == org.permerge.merge.MergeRecipe.IDENTITY && q.lambda().equals(p.lambda())
+                    && q.repairMode() == p.repairMode()).findFirst().orElse(null);
             if (base == null) continue;
             sb.append("| ").append(p.model()).append(" | ").append(base.model()).append(" | ");
             for (TaskSpec t : table.tasks()) {

@@ -1,20 +1,41 @@
 package org.permerge.study;
 
+import org.permerge.merge.Component;
+import org.permerge.merge.Lambda;
+import org.permerge.merge.MergeRecipe;
+import org.permerge.merge.Repair;
+
 /**
- * One merged model of the study: which recipe, which λ, whether REPAIR was applied, and its row in the table.
+ * One merged model of the study: which recipe, which λ, which REPAIR, and its row in the table.
  *
  * @param recipe the merge recipe ({@code identity} = plain linear interpolation)
- * @param lambda weight of model A
- * @param repair whether REPAIR rescaled the merged units
+ * @param lambda weight of model A, global or per component
+ * @param repairMode how REPAIR rescaled the merged units ({@code NONE} = not at all)
  * @param model  the row name in the results table
  */
-public record SweepPoint(String recipe, double lambda, boolean repair, String model) {
-    /** The conventional row name, e.g. {@code cnn+ff+attn λ=0.9 +REPAIR}. */
-    public static String rowName(String recipe, double lambda, boolean repair) {
-        return recipe + " λ=" + trim(lambda) + (repair ? " +REPAIR" : "");
+public record SweepPoint(MergeRecipe recipe, Lambda lambda, Repair.Mode repairMode, String model) {
+    /** The point with its conventional row name. */
+    public static SweepPoint of(MergeRecipe recipe, Lambda lambda, Repair.Mode repair) {
+        return new SweepPoint(recipe, lambda, repair, rowName(recipe, lambda, repair));
     }
 
-    static String trim(double v) {
-        return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
+    /** Whether REPAIR was applied. */
+    public boolean repair() {
+        return repairMode != Repair.Mode.NONE;
+    }
+
+    /** The λ of a global λ (the x axis of the sweep plots); NaN for a per-component λ, which has no one value. */
+    public double lambdaValue() {
+        return lambda.isGlobal() ? lambda.of(Component.CNN) : Double.NaN;
+    }
+
+    /** The conventional row name, e.g. {@code cnn+ff+attn λ=0.9 +REPAIR} (per-component: {@code λ=0.9,cnn=0.5}). */
+    public static String rowName(MergeRecipe recipe, Lambda lambda, Repair.Mode repair) {
+        return recipe.label() + " λ=" + lambda + (repair != Repair.Mode.NONE ? " +REPAIR" : "");
+    }
+
+    /** The row name of a global λ. */
+    public static String rowName(String recipe, double lambda, boolean repair) {
+        return rowName(MergeRecipe.parse(recipe), Lambda.global(lambda), repair ? Repair.Mode.CLOSED : Repair.Mode.NONE);
     }
 }

@@ -3,7 +3,8 @@
  * and {@code mini}), its inputs (models, corpora and alignment statistics, {@link org.permerge.study.StudyInputs}),
  * the reproduction that merges, probes and scores every row ({@link org.permerge.study.Reproduction}), its results
  * (tables, Table II analogue, figures, provenance: {@link org.permerge.study.ResultsWriter},
- * {@link org.permerge.study.StudyFigures}), the project's paths ({@link org.permerge.study.Project}) and the probe
+ * {@link org.permerge.study.StudyFigures}; per pair, the machine-readable {@code summary.json} with its schema check,
+ * {@link org.permerge.study.StudySummary}, filled by {@link org.permerge.study.StudyResults}), the project's paths ({@link org.permerge.study.Project}) and the probe
  * evidence for a pretrained mini encoder ({@link org.permerge.study.ProbeEvidence}).
  *
  * <p>May import: {@code org.permerge}, {@code org.permerge.io}, {@code org.permerge.checkpoint},

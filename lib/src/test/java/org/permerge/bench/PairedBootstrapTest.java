@@ -87,4 +87,12 @@ class PairedBootstrapTest {
         assertEquals(0.2, o.value(), 1e-15);
         assertEquals(0.3, o.value(new int[] {1, 1}), 1e-15);
     }
+
+    /** By hand: d̂ = 1, replicates (0.5, 1, 2.5, 3, −0.2) are 0.5, 0, 1.5, 2, 1.2 from d̂; three reach |d̂| = 1: p = (1 + 3)/(5 + 1). */
+    @Test
+    void pValueCountsCentredReplicatesAsExtremeAsTheEstimate() {
+        org.junit.jupiter.api.Assertions.assertEquals(4.0 / 6, PairedBootstrap.pValue(1.0, new double[] {0.5, 1.0, 2.5, 3.0, -0.2}), 1e-12);
+        // No difference at all: every replicate is as extreme as 0.
+        org.junit.jupiter.api.Assertions.assertEquals(1.0, PairedBootstrap.pValue(0, new double[] {0, 0, 0}), 1e-12);
+    }
 }

@@ -102,6 +102,26 @@ class ModelMergeTest {
     }
 
     @Test
+    void aPrecomputedAlignmentGivesTheSameMergeAndMustBeTheRecipes() {
+        Alignment solved = Alignment.solve(stats, MergeRecipe.CNN_FF_ATTN);
+        Lambda lambda = Lambda.parse("0.7,ffn=0.4");
+        ModelMerge.Result own = ModelMerge.builder().setModelA(a).setModelB(b).setStatistics(stats).setRecipe(MergeRecipe.CNN_FF_ATTN)
+                .setLambda(lambda).optRepair(Repair.Mode.CLOSED, null).build().run();
+        ModelMerge.Result given = ModelMerge.builder().setModelA(a).setModelB(b).setStatistics(stats).setRecipe(MergeRecipe.CNN_FF_ATTN)
+                .setLambda(lambda).optRepair(Repair.Mode.CLOSED, null).optAlignment(solved).build().run();
+        assertSame(solved, given.alignment());
+        for (String n : own.merged().weights().names()) {
+            assertArrayEquals(own.merged().weights().get(n).toFloatArray(), given.merged().weights().get(n).toFloatArray(), n);
+        }
+        assertEquals(own.provenance(), given.provenance());
+        assertEquals(own.repairs().size(), given.repairs().size());
+        // An alignment of another recipe would merge with the wrong permutations.
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelMerge.builder().setModelA(a).setModelB(b)
+                .setStatistics(stats).setRecipe(MergeRecipe.CNN_ALL).setLambda(lambda).optAlignment(solved).build());
+        assertTrue(e.getMessage().contains("cnn+ff+attn") && e.getMessage().contains("cnn+all"), e.getMessage());
+    }
+
+    @Test
     void aStatisticsFileGivesTheSameMergeAsStatisticsInMemory(@TempDir Path dir) {
         Path f = dir.resolve("stats.safetensors");
         stats.save(f);

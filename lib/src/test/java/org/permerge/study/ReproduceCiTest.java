@@ -41,5 +41,40 @@ class ReproduceCiTest {
         Reproduction.Result again = Reproduction.run(config, project, project.resolve("results/ci-again"));
         assertEquals(0, ((java.util.Map<?, ?>) again.provenance().get("feature_cache")).get("misses"), "a rerun re-extracts nothing");
         assertEquals(r.table().toCsv(), again.table().toCsv(), "a rerun reproduces the table exactly");
+
+        // summary.json: one pair, Table II for every space (7 cnn + 4 ffn + 4 attn + 4 qk + residual) from cnn+all
+        StudySummary summary = StudySummary.read(r.out().resolve(StudySummary.FILE));
+        assertEquals(r.summary(), summary);
+        assertEquals(1, summary.pairs().size());
+        assertEquals(20, summary.pairs().get(0).tableIi().size());
+        assertEquals(64, summary.pairs().get(0).tableIi().get(0).units());
+        assertEquals(6, summary.pairs().get(0).rows().size());
+
+        // Two pairs (the ci models twice, the second called shared-init): each gets its folder with the same table,
+        // summary.json both; everything comes from the caches.
+        com.google.gson.JsonObject two = com.google.gson.JsonParser.parseString(config.toJson()).getAsJsonObject();
+        com.google.gson.JsonArray pairs = new com.google.gson.JsonArray();
+        for (String name : List.of("first", "second")) {
+            com.google.gson.JsonObject p = new com.google.gson.JsonObject();
+            p.addProperty("name", name);
+            p.add("model_a", two.get("model_a"));
+            p.add("model_b", two.get("model_b"));
+            p.addProperty("shared_init", name.equals("second"));
+            pairs.add(p);
+        }
+        two.remove("model_a");
+        two.remove("model_b");
+        two.add("pairs", pairs);
+        Reproduction.Result both = Reproduction.run(StudyConfig.parse(two.toString(), "two pairs"), project, project.resolve("results/ci-two"));
+        assertEquals(2, both.pairs().size());
+        assertTrue(both.checksPassed(), both.pairs().toString());
+        StudySummary twoSummary = StudySummary.read(both.out().resolve(StudySummary.FILE));
+        assertEquals(List.of("first", "second"), twoSummary.pairs().stream().map(StudySummary.PairSummary::name).toList());
+        assertTrue(twoSummary.pairs().get(1).sharedInit());
+        for (Reproduction.PairResult p : both.pairs()) {
+            assertEquals(both.out().resolve(p.pair().name()), p.out());
+            assertEquals(r.table().toCsv(), Files.readString(p.out().resolve(ResultsWriter.TABLE_CSV)), p.pair().name());
+            assertEquals(summary.pairs().get(0).tableIi(), twoSummary.pairs().get(both.pairs().indexOf(p)).tableIi());
+        }
     }
 }

@@ -42,7 +42,7 @@ class ResultsWriterTest {
                 String row = SweepPoint.rowName(r, l, false);
                 int w = (int) (35 + 20 * l) + (r.equals("identity") ? 0 : 2), f = (int) (50 - 25 * l);
                 b.add(row, acc(WORD, w, 60)).add(row, acc(FAMILY, f, 60));
-                sweep.add(new SweepPoint(r, l, false, row));
+                sweep.add(SweepPoint.of(org.permerge.merge.MergeRecipe.parse(r), org.permerge.merge.Lambda.global(l), org.permerge.merge.Repair.Mode.NONE));
             }
         }
         ScoreTable table = b.build();
