@@ -83,6 +83,12 @@ public final class StatsCommand implements Callable<Integer> {
         org.permerge.audio.Manifest.setVerifyAudio(!noVerify);
         new OutputPaths().model("--a", modelA).model("--b", modelB).input("--calibration", calibration).file("--out", out, force);
         int[] sh = parseShard(shard);
+        if (engine.equals("local") && (master != null || partitions != 0)) {
+            throw new IllegalArgumentException("--master and --partitions need --engine spark");
+        }
+        if (partitions < 0) throw new IllegalArgumentException("--partitions must be >= 1 (0: the master's parallelism), got " + partitions);
+        // Before any work: an engine that is not there is named with how to build it.
+        StatisticsEngine found = engine.equals("local") ? null : StatisticsEngine.find(engine);
         Manifest manifest = Manifest.read(calibration);
         if (split != null) manifest = manifest.split(split);
         int splitClips = manifest.size();
@@ -99,14 +105,9 @@ public final class StatsCommand implements Callable<Integer> {
                 .withProvenance("calibration.shards", sh[0] + "/" + sh[1])
                 .withProvenance("created_by", "permerge " + Version.VERSION + " stats");
         Calibration.Collected collected;
-        if (engine.equals("local")) {
-            if (master != null || partitions != 0) {
-                throw new IllegalArgumentException("--master and --partitions need --engine spark");
-            }
+        if (found == null) {
             collected = Calibration.collect(EncoderCheckpoint.load(modelA), EncoderCheckpoint.load(modelB), manifest, options);
         } else {
-            if (partitions < 0) throw new IllegalArgumentException("--partitions must be >= 1 (0: the master's parallelism), got " + partitions);
-            StatisticsEngine found = StatisticsEngine.find(engine);
             Map<String, String> settings = new LinkedHashMap<>();
             if (master != null) settings.put("master", master);
             if (partitions > 0) settings.put("partitions", Integer.toString(partitions));
