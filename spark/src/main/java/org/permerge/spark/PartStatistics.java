@@ -47,11 +47,6 @@ public record PartStatistics(int partition, int shardIndex, int shardCount, byte
         return new StatisticsProvenance.Shard(shardIndex, shardCount);
     }
 
-    /** What the extraction saw. */
-    ExtractionSummary summary() {
-        return new ExtractionSummary(clips, frames, audioSeconds, wallSeconds);
-    }
-
     /** The statistics back. */
     AlignmentStatistics unpack() {
         try {

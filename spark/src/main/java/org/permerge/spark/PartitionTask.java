@@ -2,7 +2,6 @@ package org.permerge.spark;
 
 import ai.djl.engine.Engine;
 import org.apache.spark.TaskContext;
-import org.apache.spark.api.java.function.Function2;
 import org.permerge.audio.Manifest;
 import org.permerge.correlate.AlignmentStatistics;
 import org.permerge.correlate.Calibration;
@@ -12,7 +11,6 @@ import org.permerge.model.EncoderCheckpoint;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -22,7 +20,8 @@ import java.util.Set;
  * not the file the driver read), takes its clips — every {@code parts}-th clip of the job's shard, itself a shard
  * of the split — loads both encoders once, and returns its statistics as a {@link PartStatistics}.
  */
-final class PartitionTask implements Function2<Integer, Iterator<Integer>, Iterator<PartStatistics>> {
+final class PartitionTask implements scala.Function2<TaskContext, scala.collection.Iterator<Integer>, PartStatistics>,
+        java.io.Serializable {
     private static final long serialVersionUID = 1L;
 
     private final String modelA;
@@ -71,7 +70,8 @@ final class PartitionTask implements Function2<Integer, Iterator<Integer>, Itera
     }
 
     @Override
-    public Iterator<PartStatistics> call(Integer partition, Iterator<Integer> ignored) {
+    public PartStatistics apply(TaskContext task, scala.collection.Iterator<Integer> ignored) {
+        int partition = task.partitionId();
         Manifest.setVerifyAudio(verifyAudio);
         Manifest m = Manifest.read(Path.of(manifest));
         if (!m.checksum().equals(manifestSha256)) {
@@ -81,9 +81,8 @@ final class PartitionTask implements Function2<Integer, Iterator<Integer>, Itera
         if (split != null) m = m.split(split);
         StatisticsProvenance.Shard shard = shardOf(new StatisticsProvenance.Shard(shardIndex, shardCount), parts, partition);
         Manifest clips = clipsOf(m, shard);
-        TaskContext task = TaskContext.get();
         // Spark gives a task spark.task.cpus cores: more torch threads would fight the other tasks for them.
-        if (task != null && "PyTorch".equals(Engine.getInstance().getEngineName())) {
+        if ("PyTorch".equals(Engine.getInstance().getEngineName())) {
             ai.djl.pytorch.jni.JniUtils.setNumThreads(task.cpus());
         }
         Calibration.Options options = Calibration.Options.defaults()
@@ -92,7 +91,7 @@ final class PartitionTask implements Function2<Integer, Iterator<Integer>, Itera
         options = options.withProvenance("calibration.shards", shard.toString());
         Calibration.Collected collected = Calibration.collect(EncoderCheckpoint.load(modelA), EncoderCheckpoint.load(modelB),
                 clips, options);
-        fault.check(partition, task == null ? 0 : task.attemptNumber());
-        return List.of(PartStatistics.of(partition, shard, collected.statistics(), collected.summary())).iterator();
+        fault.check(partition, task.attemptNumber());
+        return PartStatistics.of(partition, shard, collected.statistics(), collected.summary());
     }
 }

@@ -15,8 +15,6 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
@@ -75,6 +73,9 @@ public final class SparkStatisticsEngine implements StatisticsEngine {
         }
         quietSparkLogs();
         SparkConf conf = new SparkConf().setAppName("permerge stats");
+        // A part is the size of a statistics file (about 1 GB for two HuBERT-Base encoders): Spark's default cap
+        // of 1 GB on all results together would fail real jobs. The driver still merges them one by one.
+        if (!conf.contains("spark.driver.maxResultSize")) conf.set("spark.driver.maxResultSize", "0");
         settings.forEach((k, v) -> {
             if (k.startsWith("spark.")) conf.set(k, v);
         });
@@ -92,7 +93,6 @@ public final class SparkStatisticsEngine implements StatisticsEngine {
         }
         PartProgress listener = null;
         try {
-            if (ours) sc.setLogLevel("WARN");
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
             int parts = settings.containsKey("partitions") ? parsePartitions(settings.get("partitions")) : jsc.defaultParallelism();
             parts = Math.min(parts, shardClips);
@@ -106,37 +106,69 @@ public final class SparkStatisticsEngine implements StatisticsEngine {
             PartitionTask task = new PartitionTask(modelA, modelB, manifestFile, manifest.checksum(), job.split(), job.shard(),
                     parts, job.options(), job.verifyAudio(), fault);
             sc.setJobDescription("permerge stats: " + shardClips + " clips in " + parts + " parts");
-            List<PartStatistics> got = new ArrayList<>(jsc.parallelize(IntStream.range(0, parts).boxed().toList(), parts)
-                    .mapPartitionsWithIndex(task, false).collect());
-            got.sort(Comparator.comparingInt(PartStatistics::partition));
-            return sum(got, parts, (System.nanoTime() - t0) / 1e9);
+            InOrderSum sum = new InOrderSum(parts);
+            scala.Function2<Object, PartStatistics, scala.runtime.BoxedUnit> handler = (index, part) -> {
+                sum.accept((Integer) index, part);
+                return scala.runtime.BoxedUnit.UNIT;
+            };
+            sc.runJob(jsc.parallelize(IntStream.range(0, parts).boxed().toList(), parts).rdd(), task, handler,
+                    scala.reflect.ClassTag$.MODULE$.apply(PartStatistics.class));
+            return sum.result((System.nanoTime() - t0) / 1e9);
         } finally {
             if (listener != null) sc.removeSparkListener(listener);
             if (ours) sc.stop();
         }
     }
 
-    /** The parts added up in partition order (so a rerun gives the same bits) with the exact merge. */
-    private static Calibration.Collected sum(List<PartStatistics> got, int parts, double wallSeconds) {
-        if (got.size() != parts) {
-            throw new IllegalStateException("Spark returned " + got.size() + " parts of statistics, expected " + parts);
+    /**
+     * The parts added up in partition order (so a rerun gives the same bits) with the exact merge, each as soon as
+     * the parts before it are in: the driver holds only the parts that finished early, not all of them. Spark
+     * calls {@link #accept} once per partition, with the result of its successful attempt only.
+     */
+    private static final class InOrderSum {
+        private final PartStatistics[] waiting;
+        private AlignmentStatistics total;
+        private int next;
+        private int clips;
+        private long frames;
+        private double seconds;
+        private RuntimeException failure;
+
+        InOrderSum(int parts) {
+            this.waiting = new PartStatistics[parts];
         }
-        AlignmentStatistics total = null;
-        int clips = 0;
-        long frames = 0;
-        double seconds = 0;
-        for (int p = 0; p < parts; p++) {
-            PartStatistics part = got.get(p);
-            if (part.partition() != p) throw new IllegalStateException("Spark returned part " + part.partition() + " where part " + p + " belongs");
-            AlignmentStatistics s = part.unpack();
-            if (total == null) total = s;
-            else total.merge(s, "Spark parts 0.." + (p - 1), "Spark part " + p + " (shard " + part.shard() + ")");
-            ExtractionSummary e = part.summary();
-            clips += e.clips();
-            frames += e.frames();
-            seconds += e.audioSeconds();
+
+        synchronized void accept(int index, PartStatistics part) {
+            if (failure != null) return;
+            try {
+                if (part.partition() != index || waiting[index] != null || index < next) {
+                    throw new IllegalStateException("Spark returned part " + part.partition() + " as the result of partition " + index
+                            + (index < next || waiting[index] != null ? " a second time" : ""));
+                }
+                waiting[index] = part;
+                while (next < waiting.length && waiting[next] != null) {
+                    PartStatistics p = waiting[next];
+                    waiting[next] = null;
+                    AlignmentStatistics s = p.unpack();
+                    if (total == null) total = s;
+                    else total.merge(s, "Spark parts 0.." + (next - 1), "Spark part " + next + " (shard " + p.shard() + ")");
+                    clips += p.clips();
+                    frames += p.frames();
+                    seconds += p.audioSeconds();
+                    next++;
+                }
+            } catch (RuntimeException e) {
+                failure = e;
+            }
         }
-        return new Calibration.Collected(total, new ExtractionSummary(clips, frames, seconds, wallSeconds));
+
+        synchronized Calibration.Collected result(double wallSeconds) {
+            if (failure != null) throw failure;
+            if (next != waiting.length) {
+                throw new IllegalStateException("Spark returned " + next + " of " + waiting.length + " parts of statistics");
+            }
+            return new Calibration.Collected(total, new ExtractionSummary(clips, frames, seconds, wallSeconds));
+        }
     }
 
     /**
