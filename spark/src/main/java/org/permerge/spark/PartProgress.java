@@ -47,9 +47,19 @@ final class PartProgress extends SparkListener {
                     part, info.attemptNumber(), end.reason().toString().lines().findFirst().orElse(""));
         }
         out.flush();
+        notifyAll();
     }
 
-    synchronized int partsDone() {
-        return partsDone;
+    /**
+     * Waits (at most {@code millis}) until every part's line is printed: Spark delivers task events on its own
+     * thread, after the job's results may already be back.
+     */
+    synchronized void awaitAllDone(long millis) throws InterruptedException {
+        long end = System.currentTimeMillis() + millis;
+        while (partsDone < done.length) {
+            long left = end - System.currentTimeMillis();
+            if (left <= 0) return;
+            wait(left);
+        }
     }
 }

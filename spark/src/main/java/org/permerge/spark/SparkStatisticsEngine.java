@@ -113,7 +113,13 @@ public final class SparkStatisticsEngine implements StatisticsEngine {
             };
             sc.runJob(jsc.parallelize(IntStream.range(0, parts).boxed().toList(), parts).rdd(), task, handler,
                     scala.reflect.ClassTag$.MODULE$.apply(PartStatistics.class));
-            return sum.result((System.nanoTime() - t0) / 1e9);
+            Calibration.Collected collected = sum.result((System.nanoTime() - t0) / 1e9);
+            try {
+                listener.awaitAllDone(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return collected;
         } finally {
             if (listener != null) sc.removeSparkListener(listener);
             if (ours) sc.stop();
