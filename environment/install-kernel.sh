@@ -46,10 +46,10 @@ if [ $build = 1 ]; then
   if [ ! -f "$JAR" ] || [ ! -d "$DEPS" ] || \
      [ -n "$(find "$ROOT/lib/src/main" "$ROOT/lib/pom.xml" "$ROOT/pom.xml" -newer "$JAR" -print -quit 2>/dev/null)" ]; then
     echo "install-kernel: building the library (mvn package)" >&2
-    (cd "$ROOT" && mvn -q -B -DskipTests package >&2)
+    (cd "$ROOT" && mvn -q -B -DskipTests -pl lib package >&2)   # the kernel needs the library only, not spark/
   fi
 fi
-[ -f "$JAR" ] || { echo "install-kernel: $JAR is missing (build with: mvn -B -DskipTests package)" >&2; exit 1; }
+[ -f "$JAR" ] || { echo "install-kernel: $JAR is missing (build with: mvn -B -DskipTests -pl lib package)" >&2; exit 1; }
 
 # 3. The kernelspec.
 if [ -n "$prefix" ]; then

@@ -6,6 +6,7 @@ import org.permerge.model.EncoderCheckpoint;
 import org.permerge.checkpoint.ModelReference;
 import org.permerge.correlate.AlignmentStatistics;
 import org.permerge.correlate.Calibration;
+import org.permerge.correlate.StatisticsEngine;
 import org.permerge.correlate.StatisticsProvenance;
 import org.permerge.extract.ExtractionSummary;
 import picocli.CommandLine.Command;
@@ -13,7 +14,9 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
@@ -21,7 +24,8 @@ import java.util.concurrent.Callable;
  * {@code permerge stats}: pipeline steps 1–2 from a terminal. Runs models A and B over the calibration
  * clips and accumulates the correlation statistics of every permutation space (plus REPAIR's
  * pre-activation statistics) into one file. Shards of the clips can run anywhere and be added up with
- * {@code permerge stats-merge}.
+ * {@code permerge stats-merge}. With {@code --engine spark} the clips run on Apache Spark (the optional
+ * {@code spark} module, found at run time) and the same file comes back.
  */
 @Command(name = "stats", mixinStandardHelpOptions = true,
         description = "Accumulate alignment statistics (correlation of every permutation space) over calibration audio.")
@@ -62,11 +66,29 @@ public final class StatsCommand implements Callable<Integer> {
             description = "FFN pre-activation statistics kept for REPAIR: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
     AlignmentStatistics.PreActivation preActivation;
 
+    @Option(names = "--engine", defaultValue = "local",
+            description = "where the clips run: local (this process) or spark (the Spark module; same file, see the README)")
+    String engine;
+
+    @Option(names = "--master", description = "with --engine spark: local[N], spark://host:port or yarn"
+            + " (default: the one spark-submit set, else local[*])")
+    String master;
+
+    @Option(names = "--partitions", defaultValue = "0", description = "with --engine spark: parts the clips are divided into,"
+            + " each loading both models once and recorded as its own shard (default: the master's parallelism)")
+    int partitions;
+
     @Override
     public Integer call() {
         org.permerge.audio.Manifest.setVerifyAudio(!noVerify);
         new OutputPaths().model("--a", modelA).model("--b", modelB).input("--calibration", calibration).file("--out", out, force);
         int[] sh = parseShard(shard);
+        if (engine.equals("local") && (master != null || partitions != 0)) {
+            throw new IllegalArgumentException("--master and --partitions need --engine spark");
+        }
+        if (partitions < 0) throw new IllegalArgumentException("--partitions must be >= 1 (0: the master's parallelism), got " + partitions);
+        // Before any work: an engine that is not there is named with how to build it.
+        StatisticsEngine found = engine.equals("local") ? null : StatisticsEngine.find(engine);
         Manifest manifest = Manifest.read(calibration);
         if (split != null) manifest = manifest.split(split);
         int splitClips = manifest.size();
@@ -75,8 +97,6 @@ public final class StatsCommand implements Callable<Integer> {
             throw new IllegalArgumentException("no clips to process in " + calibration
                     + (split != null ? " (split " + split + ")" : "") + " for shard " + shard);
         }
-        EncoderCheckpoint a = EncoderCheckpoint.load(modelA);
-        EncoderCheckpoint b = EncoderCheckpoint.load(modelB);
         Calibration.Options options = Calibration.Options.defaults().withPreActivation(preActivation)
                 .withMaxBatchSeconds(maxBatchSeconds).withProgress(true)
                 .withProvenance("calibration.manifest", calibration.toAbsolutePath().normalize().toString())
@@ -84,7 +104,17 @@ public final class StatsCommand implements Callable<Integer> {
                 .withProvenance("calibration.split_clips", Integer.toString(splitClips))
                 .withProvenance("calibration.shards", sh[0] + "/" + sh[1])
                 .withProvenance("created_by", "permerge " + Version.VERSION + " stats");
-        Calibration.Collected collected = Calibration.collect(a, b, manifest, options);
+        Calibration.Collected collected;
+        if (found == null) {
+            collected = Calibration.collect(EncoderCheckpoint.load(modelA), EncoderCheckpoint.load(modelB), manifest, options);
+        } else {
+            Map<String, String> settings = new LinkedHashMap<>();
+            if (master != null) settings.put("master", master);
+            if (partitions > 0) settings.put("partitions", Integer.toString(partitions));
+            collected = found.collect(new StatisticsEngine.Job(modelA, modelB, calibration, split,
+                    new StatisticsProvenance.Shard(sh[0], sh[1]), !noVerify,
+                    options.withProvenance("created_by", "permerge " + Version.VERSION + " stats --engine " + engine), settings));
+        }
         AlignmentStatistics stats = collected.statistics();
         ExtractionSummary summary = collected.summary();
         stats.save(out);
