@@ -140,7 +140,7 @@ public final class HubertEncoder implements AutoCloseable {
      * @param taps        receives every tap while the batch is in memory, or null
      */
     public EncoderOutput forward(NDManager scope, NDArray inputValues, int[] lengths, TapConsumer taps) {
-        return run(scope, inputValues, lengths, null, taps);
+        return run(scope, inputValues, lengths, null, taps, false);
     }
 
     /** Inference on clips given as arrays: pads them into one batch and runs {@link #forward}. */
@@ -162,10 +162,13 @@ public final class HubertEncoder implements AutoCloseable {
      * {@code _mask_hidden_states}, the feature-projection outputs of masked frames are replaced by
      * {@code masked_spec_embed} before the transformer.
      *
+     * <p>The graph keeps its own copy of the input, so the caller may close {@code inputValues} before the
+     * backward pass; the parameters must stay open until then.
+     *
      * @param maskTimeIndices [B, T] boolean (true = masked), or null for no masking
      */
     public EncoderOutput forwardTrain(NDManager scope, NDArray inputValues, int[] lengths, NDArray maskTimeIndices) {
-        return run(scope, inputValues, lengths, maskTimeIndices, null);
+        return run(scope, inputValues, lengths, maskTimeIndices, null, true);
     }
 
     /** Frames the encoder produces for each clip length. */
@@ -175,7 +178,8 @@ public final class HubertEncoder implements AutoCloseable {
         return f;
     }
 
-    private EncoderOutput run(NDManager scope, NDArray inputValues, int[] lengths, NDArray maskTimeIndices, TapConsumer taps) {
+    private EncoderOutput run(NDManager scope, NDArray inputValues, int[] lengths, NDArray maskTimeIndices, TapConsumer taps,
+                              boolean training) {
         Shape s = inputValues.getShape();
         if (s.dimension() != 2 || inputValues.getDataType() != DataType.FLOAT32) {
             throw new IllegalArgumentException("input_values must be a [B, N] float32 array, got " + inputValues.getDataType() + s);
@@ -191,14 +195,24 @@ public final class HubertEncoder implements AutoCloseable {
         int frames = config.framesFor(n);
         int[] clipFrames = framesFor(len);
         checkFrames(len, clipFrames);
-        if (maskTimeIndices != null && !maskTimeIndices.getShape().equals(new Shape(batch, frames))) {
-            throw new IllegalArgumentException("mask_time_indices must be [" + batch + ", " + frames + "], got "
-                    + maskTimeIndices.getShape());
+        if (maskTimeIndices != null && (!maskTimeIndices.getShape().equals(new Shape(batch, frames))
+                || maskTimeIndices.getDataType() != DataType.BOOLEAN)) {
+            throw new IllegalArgumentException("mask_time_indices must be a [" + batch + ", " + frames + "] boolean array, got "
+                    + maskTimeIndices.getDataType() + maskTimeIndices.getShape());
         }
         Context ctx = new Context(scope, batch, padded, taps);
 
         // Feature extractor: conv blocks on [B, C, T].
-        NDArray x = own(scope, inputValues.reshape(batch, 1, n));
+        // Conv block 0 saves its input for the weight gradient. A caller's array made from Java data lives in a Java
+        // buffer that a GC frees once the array is closed (see GraphScalars); the graph gets a libtorch-owned copy.
+        NDArray x;
+        if (training) {
+            try (NDArray copy = inputValues.duplicate()) {
+                x = own(scope, copy.reshape(batch, 1, n));
+            }
+        } else {
+            x = own(scope, inputValues.reshape(batch, 1, n));
+        }
         long t = n;
         int[] valid = len;
         for (int j = 0; j < config.numConvLayers(); j++) {
@@ -321,9 +335,9 @@ public final class HubertEncoder implements AutoCloseable {
         } else {
             NDManager m = y.getManager();
             NDArray mask = m.create(maskData(valid, frames), new Shape(ctx.batch, 1, frames)).toType(DataType.FLOAT32, false);
-            float[] counts = new float[ctx.batch];
-            for (int b = 0; b < ctx.batch; b++) counts[b] = valid[b];
-            NDArray count = m.create(counts, new Shape(ctx.batch, 1, 1));
+            // The divisor is saved for the backward pass: derived from the mask, it lives in libtorch's memory, not in
+            // a Java buffer that a GC may free once this block's scope closes (see GraphScalars).
+            NDArray count = mask.sum(new int[] {2}, true);
             mean = y.mul(mask).sum(new int[] {2}, true).div(count);
             centred = y.sub(mean);
             var = centred.square().mul(mask).sum(new int[] {2}, true).div(count);
@@ -400,7 +414,7 @@ public final class HubertEncoder implements AutoCloseable {
         long b = x.getShape().get(0);
         long t = x.getShape().get(1);
         // Scaling q (T·d values) is cheaper than scaling the T·T scores and equal up to rounding.
-        NDArray qh = q.mul((float) (1.0 / Math.sqrt(d))).reshape(b, t, heads, d).transpose(0, 2, 1, 3);
+        NDArray qh = GraphScalars.times(q, 1.0 / Math.sqrt(d)).reshape(b, t, heads, d).transpose(0, 2, 1, 3);
         NDArray kt = k.reshape(b, t, heads, d).transpose(0, 2, 3, 1);
         NDArray vh = v.reshape(b, t, heads, d).transpose(0, 2, 1, 3);
         NDArray scores = qh.matMul(kt);

@@ -10,6 +10,7 @@ import ai.djl.training.GradientCollector;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import org.permerge.model.GraphScalars;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -151,7 +152,7 @@ public final class MaskedPrediction {
                                 NDArray tgt = scope.create(flatten(labels[k]), new Shape(b, frames));
                                 NDList out = heads.get(k).loss(h, tgt, weight);
                                 double w = targets.get(k).codebook().weight();
-                                NDArray term = w == 1.0 ? out.get(0) : out.get(0).mul(w);
+                                NDArray term = w == 1.0 ? out.get(0) : GraphScalars.times(out.get(0), w);
                                 loss = loss == null ? term : loss.add(term);
                                 plainLoss += out.get(0).getFloat();
                                 correctSum += out.get(1).getFloat();

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import org.permerge.model.GraphScalars;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -59,7 +60,7 @@ public final class PredictionHead {
         NDArray p = hidden.matMul(projWeight.transpose()).add(projBias);
         NDArray pn = p.div(p.square().sum(new int[] {-1}, true).add(1e-8).sqrt());
         NDArray en = embeddings.div(embeddings.square().sum(new int[] {-1}, true).add(1e-8).sqrt());
-        return pn.matMul(en.transpose()).div(TEMPERATURE);
+        return GraphScalars.dividedBy(pn.matMul(en.transpose()), TEMPERATURE);
     }
 
     /**

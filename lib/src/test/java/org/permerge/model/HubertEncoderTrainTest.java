@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.permerge.checkpoint.StateDict;
@@ -15,6 +16,7 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** forwardTrain: masked frames take masked_spec_embed, and gradients agree with finite differences. */
@@ -42,6 +44,18 @@ class HubertEncoderTrainTest {
             float[] noMask = enc.forwardTrain(scope, x, null, null).lastHiddenState().toFloatArray();
             assertArrayEquals(plain, noMask, 0f);
             assertTrue(Math.abs(plain[0] - v[0]) > 1e-4, "masking changed nothing");
+        }
+    }
+
+    @Test
+    void aMaskThatIsNotBooleanIsRefusedByName() {
+        try (HubertEncoder enc = HubertEncoderFixtureTest.load("hubert-tiny-base"); NDManager scope = NDManager.newBaseManager()) {
+            NDArray x = scope.create(HubertEncoderPaddingTest.noise(new Random(4), 2 * 3000), new Shape(2, 3000));
+            int t = enc.framesFor(new int[] {3000})[0];
+            NDArray floatMask = scope.zeros(new Shape(2, t));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> enc.forwardTrain(scope, x, null, floatMask));
+            assertTrue(e.getMessage().contains("mask_time_indices") && e.getMessage().contains("boolean"), e.getMessage());
         }
     }
 
