@@ -151,7 +151,9 @@ public final class Probe {
         NDArray h = input.mul(w.reshape(1, layers, 1)).sum(new int[] {1});
         if (hidden > 0) {
             h = h.matMul(params.get(TrainedProbe.HIDDEN_W)).add(params.get(TrainedProbe.HIDDEN_B));
-            h = h.maximum(0f);
+            // libtorch's relu, not maximum(0f): DJL makes that 0 from Java memory and frees it while the graph still
+            // needs it for the backward pass (see model.GraphScalars)
+            h = ai.djl.nn.Activation.relu(h);
         }
         return h.matMul(params.get(TrainedProbe.OUT_W)).add(params.get(TrainedProbe.OUT_B));
     }
