@@ -62,6 +62,12 @@ public final class StatsCommand implements Callable<Integer> {
             description = "FFN pre-activation statistics kept for REPAIR: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
     AlignmentStatistics.PreActivation preActivation;
 
+    @Option(names = "--precision", defaultValue = "float32", paramLabel = "float32|float64",
+            description = "co-moment arithmetic: float32 GEMMs (fast, correlations within 1e-6 of float64) or float64 (exact;"
+                    + " use it for shards that must add up to one run within 1e-9; every shard of a calibration needs the same)"
+                    + " (default ${DEFAULT-VALUE})")
+    String precision;
+
     @Override
     public Integer call() {
         org.permerge.audio.Manifest.setVerifyAudio(!noVerify);
@@ -83,7 +89,8 @@ public final class StatsCommand implements Callable<Integer> {
                 .withProvenance("calibration.split", split == null ? "all" : split)
                 .withProvenance("calibration.split_clips", Integer.toString(splitClips))
                 .withProvenance("calibration.shards", sh[0] + "/" + sh[1])
-                .withProvenance("created_by", "permerge " + Version.VERSION + " stats");
+                .withProvenance("created_by", "permerge " + Version.VERSION + " stats")
+                .withProvenance("statistics.precision", org.permerge.correlate.StatisticsPrecision.parse(precision).key());
         Calibration.Collected collected = Calibration.collect(a, b, manifest, options);
         AlignmentStatistics stats = collected.statistics();
         ExtractionSummary summary = collected.summary();
