@@ -41,7 +41,7 @@ public final class AlignmentStatistics implements PairedTapConsumer {
     public static final String FORMAT_VERSION = "1";
 
     /**
-     * The co-moment arithmetic of new statistics unless asked otherwise: float32 GEMMs, about twice as fast, whose
+     * The co-moment arithmetic of new statistics unless asked otherwise: float32 GEMMs, faster (1.35× the float64 pass on DJL's CPU engine), whose
      * correlations stay within 10⁻⁶ of float64 (see {@link StatisticsPrecision#FLOAT32}); runs that must add up to
      * within 10⁻⁹ of one run choose {@link StatisticsPrecision#FLOAT64}.
      */
