@@ -5,6 +5,7 @@ its tests or CI needs Python.
 
   python3 align_reference.py assign <cost.f64> <rows> <cols> <repeats>
   python3 align_reference.py stats <a.f32> <b.f32> <pool_frames> <dA> <dB> <frames> <batch> <repeats>
+  python3 align_reference.py gemm <dA> <frames> <dB> <float32|float64> <repeats>   (X[frames,dA]^T Y[frames,dB], GFLOP/s)
 """
 import json
 import os
@@ -71,10 +72,26 @@ def stats(path_a, path_b, pool, da, db, frames, batch, repeats):
             "comoment_00": float(com[0, 0])}
 
 
+def gemm(da, k, db, dtype, repeats):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((k, da), dtype=np.float32).astype(dtype)
+    y = rng.standard_normal((k, db), dtype=np.float32).astype(dtype)
+    x.T @ y  # warm-up: thread pool and page faults
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        x.T @ y
+        times.append(time.perf_counter() - t0)
+    flop = 2.0 * da * k * db
+    return {"times_s": times, "best_gflops": flop / min(times) / 1e9, "median_gflops": flop / float(np.median(times)) / 1e9}
+
+
 def main():
     mode = sys.argv[1]
     if mode == "assign":
         out = assign(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
+    elif mode == "gemm":
+        out = gemm(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], int(sys.argv[6]))
     elif mode == "stats":
         out = stats(sys.argv[2], sys.argv[3], *[int(x) for x in sys.argv[4:10]])
     else:

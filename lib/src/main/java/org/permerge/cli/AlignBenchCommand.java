@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import org.permerge.correlate.CrossCorrelation;
+import org.permerge.correlate.StatisticsPrecision;
 import org.permerge.match.LinearAssignment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -28,10 +29,12 @@ import java.util.concurrent.TimeUnit;
 /**
  * Benchmarks of the alignment core against the reference implementations, measured in one run on the
  * same inputs: the assignment solver against SciPy's {@code linear_sum_assignment}, and the streaming
- * co-moment accumulation against numpy doing the same float64 computation. Prints ratios (ours / theirs).
+ * co-moment accumulation (float32 and float64) against numpy doing the float64 computation and against the
+ * float32 GEMM peak measured in the same run (DJL, and numpy/OpenBLAS when python is present; the statistics
+ * part runs without python). Prints ratios.
  */
 @Command(name = "align-bench", mixinStandardHelpOptions = true,
-        description = "Time LinearAssignment vs SciPy and CrossCorrelation vs numpy on the same data (ratios).")
+        description = "Time LinearAssignment vs SciPy and CrossCorrelation (float32/float64) vs numpy and the float32 GEMM peak (ratios).")
 public final class AlignBenchCommand implements Runnable {
     @Option(names = "--sizes", split = ",", defaultValue = "512,768,3072", description = "Square assignment sizes.")
     int[] sizes;
@@ -58,6 +61,10 @@ public final class AlignBenchCommand implements Runnable {
     @Option(names = "--stats-repeats", defaultValue = "2", description = "Timed repetitions of the statistics benchmark (each side).")
     int statsRepeats;
 
+    @Option(names = "--small-shape", defaultValue = "768x20000", paramLabel = "UNITSxFRAMES",
+            description = "A second, smaller statistics shape (units × frames); 'none' to skip (default ${DEFAULT-VALUE}).")
+    String smallShape;
+
     @Option(names = "--skip-assignment", description = "Skip the assignment benchmark.")
     boolean skipAssignment;
 
@@ -73,7 +80,7 @@ public final class AlignBenchCommand implements Runnable {
 
     @Override
     public void run() {
-        Path ref = script != null ? script : findScript();
+        Path ref = script != null ? script : findScript(skipAssignment);
         Path tmp;
         try {
             tmp = Files.createTempDirectory("permerge-align-bench");
@@ -178,9 +185,24 @@ public final class AlignBenchCommand implements Runnable {
     }
 
     private void statistics(Path ref, Path tmp) {
+        statisticsAt(ref, tmp, units, frames);
+        if (smallShape != null && !smallShape.isBlank() && !smallShape.equals("none")) {
+            String[] p = smallShape.toLowerCase(java.util.Locale.ROOT).split("x");
+            if (p.length != 2) throw new IllegalArgumentException("--small-shape: expected UNITSxFRAMES, e.g. 768x20000, got " + smallShape);
+            statisticsAt(ref, tmp, Integer.parseInt(p[0].trim()), Integer.parseInt(p[1].trim()));
+        }
+    }
+
+    /**
+     * One shape: the float32 and float64 statistics paths and numpy's float64 reference, interleaved; the float32
+     * GEMM peak measured on the batch's own product shape by DJL and (when python is there) numpy/OpenBLAS; the
+     * float32 path's GFLOP/s against the best of them, and its correlations against the float64 path's.
+     */
+    private void statisticsAt(Path ref, Path tmp, int units, int frames) {
         System.out.println();
-        System.out.printf("CrossCorrelation.update vs numpy (float64 batch co-moment + Chan combine): %d frames, %d×%d units, "
-                + "batches of %d%n", frames, units, units, batch);
+        int batch = Math.min(this.batch, frames);
+        System.out.printf("CrossCorrelation.update, float32 and float64 co-moments, vs numpy (float64 batch co-moment + Chan"
+                + " combine): %d frames, %d×%d units, batches of %d%n", frames, units, units, batch);
         int poolFrames = Math.min(pool, frames);
         Random rnd = new Random(5);
         float[] a = new float[poolFrames * units];
@@ -195,61 +217,134 @@ public final class AlignBenchCommand implements Runnable {
         Path fb = tmp.resolve("b.f32");
         writeFloats(fa, a);
         writeFloats(fb, b);
-        double[] times = new double[statsRepeats];
-        double[] theirTimes = new double[statsRepeats];
-        double checksum = 0;
-        double first = 0;
-        JsonObject py = null;
+        double[] t32 = new double[statsRepeats];
+        double[] t64 = new double[statsRepeats];
+        List<Double> theirTimes = new ArrayList<>();
+        String pythonMissing = null;
+        double flop = 2.0 * units * units * frames;
+        double djlPeak;
+        double worst = 0;
+        double[] com64 = null;
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray pa = m.create(a, new Shape(poolFrames, units));
             NDArray pb = m.create(b, new Shape(poolFrames, units));
             // Warm up the engine and the JIT on a small slice (untimed).
-            new CrossCorrelation(units, units).update(pa.get("0:256"), pb.get("0:256"));
-            // Alternate the order (ours, numpy, numpy, ours, ...) so a drifting machine load biases neither side.
+            for (StatisticsPrecision p : StatisticsPrecision.values()) {
+                new CrossCorrelation("warm-up", units, units, p).update(pa.get("0:256"), pb.get("0:256"));
+            }
+            djlPeak = djlGemmPeak(m, units, batch);
+            // Alternate the order (float32, float64, numpy; then numpy, float64, float32 ...) so a drifting machine
+            // load biases no side.
             for (int r = 0; r < statsRepeats; r++) {
-                if (r % 2 == 1) {
-                    py = referenceStatistics(ref, fa, fb, poolFrames);
-                    theirTimes[r] = py.get("median_s").getAsDouble();
-                }
-                CrossCorrelation cc = new CrossCorrelation("bench", units, units);
-                long t0 = System.nanoTime();
-                int done = 0;
-                while (done < frames) {
-                    int start = done % poolFrames;
-                    int take = Math.min(batch, Math.min(frames - done, poolFrames - start));
-                    try (NDManager scope = m.newSubManager()) {
-                        NDArray xa = pa.get(start + ":" + (start + take));
-                        NDArray xb = pb.get(start + ":" + (start + take));
-                        xa.attach(scope);
-                        xb.attach(scope);
-                        cc.update(xa, xb);
-                    }
-                    done += take;
-                }
-                times[r] = (System.nanoTime() - t0) / 1e9;
-                double[] com = cc.comoment();
-                checksum = Arrays.stream(com).sum();
-                first = com[0];
-                if (r % 2 == 0) {
-                    py = referenceStatistics(ref, fa, fb, poolFrames);
-                    theirTimes[r] = py.get("median_s").getAsDouble();
-                }
+                boolean forward = r % 2 == 0;
+                if (!forward && pythonMissing == null) pythonMissing = referenceInto(ref, fa, fb, poolFrames, units, frames, theirTimes);
+                CrossCorrelation first = accumulate(m, pa, pb, poolFrames, units, frames, forward ? StatisticsPrecision.FLOAT32 : StatisticsPrecision.FLOAT64);
+                CrossCorrelation second = accumulate(m, pa, pb, poolFrames, units, frames, forward ? StatisticsPrecision.FLOAT64 : StatisticsPrecision.FLOAT32);
+                CrossCorrelation f32 = forward ? first : second;
+                CrossCorrelation f64 = forward ? second : first;
+                t32[r] = seconds.get(f32);
+                t64[r] = seconds.get(f64);
+                seconds.clear();
+                double[] r32 = f32.correlation();
+                double[] r64 = f64.correlation();
+                for (int k = 0; k < r32.length; k++) worst = Math.max(worst, Math.abs(r32[k] - r64[k]));
+                com64 = f64.comoment();
+                if (forward && pythonMissing == null) pythonMissing = referenceInto(ref, fa, fb, poolFrames, units, frames, theirTimes);
             }
         }
-        double ours = median(times);
-        double theirs = median(theirTimes);
-        double theirFirst = py.get("comoment_00").getAsDouble();
-        System.out.println("runs: ours " + Arrays.toString(times) + ", numpy " + Arrays.toString(theirTimes));
-        System.out.printf("%-12s %12s %12s %8s%n", "", "ours [s]", "numpy [s]", "ratio");
-        System.out.printf("%-12s %12.3f %12.3f %7.2fx%n", "statistics", ours, theirs, ours / theirs);
-        System.out.printf("co-moment[0][0] ours %.12g numpy %.12g (rel diff %.2e); sum ours %.12g numpy %.12g; numpy %s, BLAS %s%n",
-                first, theirFirst, Math.abs(first - theirFirst) / Math.abs(theirFirst), checksum,
-                py.get("comoment_sum").getAsDouble(), py.get("numpy").getAsString(), py.get("blas").getAsString());
+        double numpyPeak = Double.NaN;
+        if (pythonMissing == null) {
+            JsonObject g = runReferenceOrNull(ref, "gemm", Integer.toString(units), Integer.toString(batch), Integer.toString(units),
+                    "float32", "3");
+            if (g != null) numpyPeak = g.get("best_gflops").getAsDouble();
+        }
+        double peak = Double.isNaN(numpyPeak) ? djlPeak : Math.max(djlPeak, numpyPeak);
+        double ours32 = median(t32);
+        double ours64 = median(t64);
+        System.out.println("runs [s]: float32 " + Arrays.toString(t32) + ", float64 " + Arrays.toString(t64)
+                + (theirTimes.isEmpty() ? "" : ", numpy float64 " + theirTimes));
+        System.out.printf("float32 GEMM peak, X[%d,%d]ᵀ·Y[%d,%d], best of 3: DJL %.1f GFLOP/s, numpy %s%n", batch, units, batch, units,
+                djlPeak, Double.isNaN(numpyPeak) ? "unavailable (" + (pythonMissing != null ? pythonMissing : "gemm reference failed") + ")"
+                        : String.format(java.util.Locale.ROOT, "%.1f GFLOP/s", numpyPeak));
+        System.out.printf("%-22s %10s %10s %12s%n", "", "time [s]", "GFLOP/s", "of peak");
+        System.out.printf("%-22s %10.3f %10.1f %11.2f%n", "statistics float32", ours32, flop / ours32 / 1e9, flop / ours32 / 1e9 / peak);
+        System.out.printf("%-22s %10.3f %10.1f %11.2f%n", "statistics float64", ours64, flop / ours64 / 1e9, flop / ours64 / 1e9 / peak);
+        if (!theirTimes.isEmpty()) {
+            double theirs = median(theirTimes.stream().mapToDouble(Double::doubleValue).toArray());
+            System.out.printf("%-22s %10.3f %10.1f %11.2f%n", "numpy float64", theirs, flop / theirs / 1e9, flop / theirs / 1e9 / peak);
+            System.out.printf("ratios: float64/float32 time %.2fx; float32/numpy-float64 time %.2fx; float64/numpy-float64 time %.2fx%n",
+                    ours64 / ours32, ours32 / theirs, ours64 / theirs);
+            double theirFirst = lastReference.get("comoment_00").getAsDouble();
+            System.out.printf("co-moment[0][0] float64 %.12g numpy %.12g (rel diff %.2e); numpy %s, BLAS %s%n", com64[0], theirFirst,
+                    Math.abs(com64[0] - theirFirst) / Math.abs(theirFirst), lastReference.get("numpy").getAsString(),
+                    lastReference.get("blas").getAsString());
+        } else {
+            System.out.printf("ratio: float64/float32 time %.2fx (numpy reference unavailable: %s)%n", ours64 / ours32, pythonMissing);
+        }
+        System.out.printf("accuracy: max |ρ float32 − ρ float64| over %d×%d correlations = %.2e%n", units, units, worst);
     }
 
-    private JsonObject referenceStatistics(Path ref, Path fa, Path fb, int poolFrames) {
-        return runReference(ref, "stats", fa.toString(), fb.toString(), Integer.toString(poolFrames),
-                Integer.toString(units), Integer.toString(units), Integer.toString(frames), Integer.toString(batch), "1");
+    /** Seconds each accumulator took, read right after it is built. */
+    private final Map<CrossCorrelation, Double> seconds = new java.util.IdentityHashMap<>();
+    private JsonObject lastReference;
+
+    private CrossCorrelation accumulate(NDManager m, NDArray pa, NDArray pb, int poolFrames, int units, int frames, StatisticsPrecision p) {
+        int batch = Math.min(this.batch, frames);
+        CrossCorrelation cc = new CrossCorrelation("bench", units, units, p);
+        long t0 = System.nanoTime();
+        int done = 0;
+        while (done < frames) {
+            int start = done % poolFrames;
+            int take = Math.min(batch, Math.min(frames - done, poolFrames - start));
+            try (NDManager scope = m.newSubManager()) {
+                NDArray xa = pa.get(start + ":" + (start + take));
+                NDArray xb = pb.get(start + ":" + (start + take));
+                xa.attach(scope);
+                xb.attach(scope);
+                cc.update(xa, xb);
+            }
+            done += take;
+        }
+        seconds.put(cc, (System.nanoTime() - t0) / 1e9);
+        return cc;
+    }
+
+    /** The best of three DJL float32 products of the co-moment's shape, X[batch, units]ᵀ·Y[batch, units], in GFLOP/s. */
+    private static double djlGemmPeak(NDManager m, int units, int batch) {
+        try (NDManager s = m.newSubManager()) {
+            NDArray x = s.randomNormal(new Shape(batch, units));
+            NDArray y = s.randomNormal(new Shape(batch, units));
+            x.transpose().matMul(y).close();
+            double best = Double.MAX_VALUE;
+            for (int r = 0; r < 3; r++) {
+                long t0 = System.nanoTime();
+                x.transpose().matMul(y).close();
+                best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+            }
+            return 2.0 * units * units * batch / best / 1e9;
+        }
+    }
+
+    /** Runs numpy's statistics once and records its time; returns why it could not, or null. */
+    private String referenceInto(Path ref, Path fa, Path fb, int poolFrames, int units, int frames, List<Double> times) {
+        if (ref == null) return "no reference script";
+        try {
+            lastReference = runReference(ref, "stats", fa.toString(), fb.toString(), Integer.toString(poolFrames),
+                    Integer.toString(units), Integer.toString(units), Integer.toString(frames), Integer.toString(Math.min(batch, frames)), "1");
+            times.add(lastReference.get("median_s").getAsDouble());
+            return null;
+        } catch (IllegalStateException e) {
+            return e.getMessage();
+        }
+    }
+
+    private JsonObject runReferenceOrNull(Path ref, String... args) {
+        try {
+            return runReference(ref, args);
+        } catch (IllegalStateException e) {
+            System.out.println("reference " + String.join(" ", args) + " failed: " + e.getMessage());
+            return null;
+        }
     }
 
     private JsonObject runReference(Path ref, String... args) {
@@ -279,7 +374,8 @@ public final class AlignBenchCommand implements Runnable {
         }
     }
 
-    private static Path findScript() {
+    /** The reference script; without it the statistics benchmark still runs (no numpy columns) when it is all that was asked. */
+    private static Path findScript(boolean optional) {
         List<Path> candidates = new ArrayList<>();
         String home = System.getenv("PERMERGE_HOME");
         if (home != null) candidates.add(Path.of(home, "environment", "bench", "align_reference.py"));
@@ -288,6 +384,7 @@ public final class AlignBenchCommand implements Runnable {
         for (Path c : candidates) {
             if (Files.isRegularFile(c)) return c.toAbsolutePath().normalize();
         }
+        if (optional) return null;
         throw new IllegalStateException("reference script not found (looked at " + candidates
                 + "); pass --reference-script");
     }

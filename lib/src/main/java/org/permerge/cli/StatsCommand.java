@@ -78,6 +78,12 @@ public final class StatsCommand implements Callable<Integer> {
             + " each loading both models once and recorded as its own shard (default: the master's parallelism)")
     int partitions;
 
+    @Option(names = "--precision", defaultValue = "float64", paramLabel = "float32|float64",
+            description = "co-moment arithmetic: float64 (exact;"
+                    + " what shards that must add up to one run within 1e-9 need) or float32 GEMMs (faster, correlations within 1e-6 of float64); every shard of a calibration needs the same"
+                    + " (default ${DEFAULT-VALUE})")
+    String precision;
+
     @Override
     public Integer call() {
         org.permerge.audio.Manifest.setVerifyAudio(!noVerify);
@@ -103,7 +109,8 @@ public final class StatsCommand implements Callable<Integer> {
                 .withProvenance("calibration.split", split == null ? "all" : split)
                 .withProvenance("calibration.split_clips", Integer.toString(splitClips))
                 .withProvenance("calibration.shards", sh[0] + "/" + sh[1])
-                .withProvenance("created_by", "permerge " + Version.VERSION + " stats");
+                .withProvenance("created_by", "permerge " + Version.VERSION + " stats")
+                .withProvenance("statistics.precision", org.permerge.correlate.StatisticsPrecision.parse(precision).key());
         Calibration.Collected collected;
         if (found == null) {
             collected = Calibration.collect(EncoderCheckpoint.load(modelA), EncoderCheckpoint.load(modelB), manifest, options);

@@ -5,7 +5,9 @@ import ai.djl.ndarray.types.DataType;
 
 /**
  * The moments of one batch of rows, computed on the batch's own mean so that a large common offset
- * cannot cancel digits: count, per-unit mean, the centred rows (float64) for a co-moment, and M2.
+ * cannot cancel digits: count, per-unit mean, the centred rows (float64) for a co-moment, and M2. The
+ * co-moment's operand is the float64 centred rows or their float32 cast ({@link StatisticsPrecision}):
+ * centring comes first in both, so the cast rounds deviations, never the offset.
  * The centred array is a private copy belonging to the input's manager; the caller's scope closes it.
  * Operations work in place where the copy allows, since allocating large fresh arrays costs as much as
  * the arithmetic.
@@ -55,6 +57,15 @@ final class BatchMoments {
             if (!Double.isFinite(mean[k])) throw nonFinite(what, k, shape[0]);
         }
         return new BatchMoments(shape[0], mean, centred, what);
+    }
+
+    /**
+     * The centred rows as the co-moment's GEMM operand in the given precision (the float64 rows themselves, or a
+     * float32 copy). Call it before {@link #m2()}, which squares the float64 rows in place.
+     */
+    NDArray operand(StatisticsPrecision precision) {
+        if (m2 != null) throw new IllegalStateException(what + ": the centred rows were already squared for M2");
+        return precision == StatisticsPrecision.FLOAT32 ? centred.toType(DataType.FLOAT32, false) : centred;
     }
 
     /**

@@ -11,18 +11,23 @@ import java.util.Arrays;
  * Streaming Pearson correlation between every unit of model A and every unit of model B in one
  * permutation space. It keeps only what the correlation needs — per-unit count, mean and M2 of each side
  * and the D_A × D_B cross co-moment Σ(a − ā)(b − b̄)ᵀ — in float64. Each batch is centred on its own
- * mean, its co-moment is one matrix product on DJL, and Chan et al.'s pairwise combine folds it into
- * the running state; {@link #merge} uses the same combine, so partial results from threads, processes or
+ * mean in float64, its co-moment is one matrix product on DJL in the accumulator's {@link StatisticsPrecision}
+ * (float32 or float64), and Chan et al.'s pairwise combine folds it into the running state in float64; {@link #merge} uses the same combine, so partial results from threads, processes or
  * machines add up to the answer of one pass over all frames.
  */
 public final class CrossCorrelation {
     private final String name;
+    private final StatisticsPrecision precision;
     private final UnitStatistics a;
     private final UnitStatistics b;
     private final double[] comoment;
 
-    /** Empty statistics for a space named {@code name} with dA units in A and dB units in B. */
-    public CrossCorrelation(String name, int dA, int dB) {
+    /**
+     * Empty statistics for a space named {@code name} with dA units in A and dB units in B, computing each batch's
+     * co-moment in the given precision.
+     */
+    public CrossCorrelation(String name, int dA, int dB, StatisticsPrecision precision) {
+        this.precision = java.util.Objects.requireNonNull(precision, "precision");
         if ((long) dA * dB > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException(name + ": a " + dA + "×" + dB + " co-moment does not fit one array");
         }
@@ -32,6 +37,11 @@ public final class CrossCorrelation {
         this.comoment = new double[dA * dB];
     }
 
+    /** Empty statistics in the exact mode ({@link StatisticsPrecision#FLOAT64}). */
+    public CrossCorrelation(String name, int dA, int dB) {
+        this(name, dA, dB, StatisticsPrecision.FLOAT64);
+    }
+
     /** Empty statistics without a space name. */
     public CrossCorrelation(int dA, int dB) {
         this("unnamed", dA, dB);
@@ -39,10 +49,16 @@ public final class CrossCorrelation {
 
     /** Statistics from stored values, e.g. when loading a file; the co-moment is row-major dA×dB. */
     public static CrossCorrelation of(String name, UnitStatistics a, UnitStatistics b, double[] comoment) {
+        return of(name, a, b, comoment, StatisticsPrecision.FLOAT64);
+    }
+
+    /** Stored values that further batches add to in the given precision. */
+    public static CrossCorrelation of(String name, UnitStatistics a, UnitStatistics b, double[] comoment,
+                                      StatisticsPrecision precision) {
         if (a.count() != b.count()) {
             throw new IllegalArgumentException(name + ": A saw " + a.count() + " frames but B saw " + b.count());
         }
-        CrossCorrelation c = new CrossCorrelation(name, a.units(), b.units());
+        CrossCorrelation c = new CrossCorrelation(name, a.units(), b.units(), precision);
         if (comoment.length != c.comoment.length) {
             throw new IllegalArgumentException(name + ": co-moment holds " + comoment.length + " values, expected "
                     + a.units() + "×" + b.units());
@@ -73,7 +89,12 @@ public final class CrossCorrelation {
             if (ra.getShape().get(0) == 0) return;
             BatchMoments ma = BatchMoments.of(ra, a.units(), a.name());
             BatchMoments mb = BatchMoments.of(rb, b.units(), b.name());
-            NDArray product = ma.centred.transpose().matMul(mb.centred);
+            NDArray product = ma.operand(precision).transpose().matMul(mb.operand(precision));
+            // The float32 batch product joins the float64 running sum: widen it natively (dA·dB values, cheap
+            // next to the product itself).
+            if (product.getDataType() != ai.djl.ndarray.types.DataType.FLOAT64) {
+                product = product.toType(ai.djl.ndarray.types.DataType.FLOAT64, false);
+            }
             // Read the product straight from native memory: no 8·dA·dB-byte Java copy per batch.
             DoubleBuffer batch = product.toByteBuffer().order(ByteOrder.nativeOrder()).asDoubleBuffer();
             double[] m2a = ma.m2();
@@ -109,6 +130,11 @@ public final class CrossCorrelation {
 
     public String name() {
         return name;
+    }
+
+    /** The arithmetic of each batch's co-moment. */
+    public StatisticsPrecision precision() {
+        return precision;
     }
 
     /** Paired frames seen. */
@@ -206,12 +232,12 @@ public final class CrossCorrelation {
 
     /** A deep copy. */
     public CrossCorrelation copy() {
-        return of(name, a, b, comoment);
+        return of(name, a, b, comoment, precision);
     }
 
     @Override
     public String toString() {
-        return "CrossCorrelation[" + name + ", " + a.units() + "×" + b.units() + ", " + count() + " frames, dead A "
+        return "CrossCorrelation[" + name + ", " + precision.key() + ", " + a.units() + "×" + b.units() + ", " + count() + " frames, dead A "
                 + Arrays.toString(deadUnitsA()) + ", dead B " + Arrays.toString(deadUnitsB()) + "]";
     }
 }

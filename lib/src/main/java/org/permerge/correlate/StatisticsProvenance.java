@@ -14,7 +14,7 @@ import java.util.TreeMap;
  * models (reference and content hash), the calibration manifest (path and sha256), the split and the shards of
  * it that were accumulated, the preprocessing, and the writer. A value nobody recorded reads as null and is
  * written as {@value #UNKNOWN}. Adding statistics of two runs ({@link #mergedWith}) refuses what would make the
- * sum wrong: other weights, another calibration manifest, another split or preprocessing, or shards that share
+ * sum wrong: other weights, another calibration manifest, another split, preprocessing or co-moment precision (mixing float32 and float64 parts), or shards that share
  * clips.
  *
  * @param modelA             how model A was named (folder, file or hub id)
@@ -32,13 +32,14 @@ import java.util.TreeMap;
  * @param clips              clips accumulated (-1: not recorded)
  * @param parts              runs added up into these statistics
  * @param createdBy          the writer, e.g. {@code permerge 0.1.0 stats}
+ * @param precision          the arithmetic of the co-moments ({@code statistics.precision}), null when not recorded
  * @param extras             further entries (study name, seeds ...), kept as given
  */
 public record StatisticsProvenance(String modelA, String modelASha256, String modelB, String modelBSha256,
                                    String preprocessorA, String preprocessorB, Boolean resample,
                                    String manifest, String manifestSha256, String split, int splitClips,
                                    List<Shard> shards, int clips, int parts, String createdBy,
-                                   Map<String, String> extras) {
+                                   StatisticsPrecision precision, Map<String, String> extras) {
     /** How a value nobody recorded is written. */
     public static final String UNKNOWN = "unknown";
 
@@ -46,7 +47,7 @@ public record StatisticsProvenance(String modelA, String modelASha256, String mo
     public static final List<String> KEYS = List.of("model.A", "model.A.sha256", "model.B", "model.B.sha256",
             "preprocessor.A", "preprocessor.B", "calibration.resample", "calibration.manifest", "calibration.sha256",
             "calibration.split", "calibration.split_clips", "calibration.shards", "calibration.clips", "parts",
-            "created_by");
+            "created_by", "statistics.precision");
 
     /** Clips {@code index}, {@code index + count}, ... of a split (the {@code --shard i/n} of {@code permerge stats}). */
     public record Shard(int index, int count) {
@@ -117,11 +118,13 @@ public record StatisticsProvenance(String modelA, String modelASha256, String mo
             for (String s : shards.split(",")) list.add(Shard.parse(s));
         }
         String resample = value(meta, "calibration.resample");
+        String precision = value(meta, "statistics.precision");
         return new StatisticsProvenance(value(meta, "model.A"), value(meta, "model.A.sha256"), value(meta, "model.B"),
                 value(meta, "model.B.sha256"), value(meta, "preprocessor.A"), value(meta, "preprocessor.B"),
                 resample == null ? null : Boolean.valueOf(resample), value(meta, "calibration.manifest"),
                 value(meta, "calibration.sha256"), value(meta, "calibration.split"), integer(meta, "calibration.split_clips"),
-                list, integer(meta, "calibration.clips"), Math.max(1, integer(meta, "parts")), value(meta, "created_by"), extras);
+                list, integer(meta, "calibration.clips"), Math.max(1, integer(meta, "parts")), value(meta, "created_by"),
+                precision == null ? null : StatisticsPrecision.parse(precision), extras);
     }
 
     private static String value(Map<String, String> meta, String key) {
@@ -157,6 +160,7 @@ public record StatisticsProvenance(String modelA, String modelASha256, String mo
         out.put("calibration.clips", clips < 0 ? UNKNOWN : Integer.toString(clips));
         out.put("parts", Integer.toString(parts));
         out.put("created_by", text(createdBy));
+        out.put("statistics.precision", precision == null ? UNKNOWN : precision.key());
         out.putAll(extras);
         return out;
     }
@@ -194,7 +198,7 @@ public record StatisticsProvenance(String modelA, String modelASha256, String mo
 
     /**
      * The provenance of the sum of two runs' statistics. Refused, naming both sides: other weights of A or B,
-     * another calibration manifest, split or preprocessing, a shard seen twice or two shards sharing a clip, and
+     * another calibration manifest, split, preprocessing or co-moment precision, a shard seen twice or two shards sharing a clip, and
      * an origin recorded on one side only (nothing could be checked then). Unrecorded on both sides passes:
      * statistics built in memory by a caller that knows what it adds up.
      */
@@ -208,6 +212,8 @@ public record StatisticsProvenance(String modelA, String modelASha256, String mo
         same("preprocessing of model B", preprocessorB, null, other.preprocessorB, null, mine, theirs);
         same("resampling", resample == null ? null : resample.toString(), null,
                 other.resample == null ? null : other.resample.toString(), null, mine, theirs);
+        same("statistics precision", precision == null ? null : precision.key(), null,
+                other.precision == null ? null : other.precision.key(), null, mine, theirs);
         if (shards.isEmpty() != other.shards.isEmpty()) {
             throw new IllegalArgumentException("cannot add " + both + ": only " + (shards.isEmpty() ? theirs : mine)
                     + " records which shard of the calibration clips it measured");
@@ -239,7 +245,8 @@ public record StatisticsProvenance(String modelA, String modelASha256, String mo
                 first(preprocessorB, other.preprocessorB), resample != null ? resample : other.resample,
                 join(manifest, other.manifest), first(manifestSha256, other.manifestSha256), first(split, other.split),
                 Math.max(splitClips, other.splitClips), allShards, clips < 0 || other.clips < 0 ? -1 : clips + other.clips,
-                parts + other.parts, join(createdBy, other.createdBy), mergedExtras);
+                parts + other.parts, join(createdBy, other.createdBy), precision != null ? precision : other.precision,
+                mergedExtras);
     }
 
     private static void same(String what, String x, String xName, String y, String yName, String mine, String theirs) {

@@ -130,12 +130,25 @@ public final class UnitStatistics {
     /** A unit whose variance is at most this fraction of its tap's reference variance is dead. */
     public static final double DEAD_VARIANCE_RATIO = 1e-8;
 
+    /** float32's relative resolution: the spacing of float32 values between 1 and 2 (2⁻²³ ≈ 1.19·10⁻⁷). */
+    public static final double FLOAT32_RESOLUTION = Math.ulp(1.0f);
+
+    /**
+     * A unit whose standard deviation is at most this many {@link #FLOAT32_RESOLUTION}s of its mean's magnitude
+     * (4·2⁻²³ ≈ 4.8·10⁻⁷) is constant at float32 resolution: its values lie within a few adjacent float32 numbers
+     * of its mean, so what varies is rounding in the model's float32 arithmetic, not a signal.
+     */
+    public static final double DEAD_FLOAT32_STEPS = 4;
+
     /**
      * Units whose activations do not vary over the frames seen; their correlation is undefined and taken as 0,
      * and matching leaves them in place. Every unit is dead when no frame was seen (count 0). Otherwise a unit
      * is dead when its variance is at most {@link #DEAD_VARIANCE_RATIO} (10⁻⁸, a standard deviation 10⁴ times
-     * smaller) times the median variance of this tap's units, or when its standard deviation is below 10⁻⁹ of
-     * its mean's magnitude (finer than float32 activations resolve). Where the median is 0 (half the units or
+     * smaller) times the median variance of this tap's units, or when its standard deviation is at most
+     * {@link #DEAD_FLOAT32_STEPS} float32 steps of its mean's magnitude (about 4.8·10⁻⁷ of it: the activations
+     * are float32, and a spread of a few steps is their rounding). Neither threshold depends on the co-moment's
+     * {@link StatisticsPrecision}: both modes centre in float64 before any cast, so a float32 product resolves a
+     * small spread relative to itself, whatever the mean. Where the median is 0 (half the units or
      * more never varied, e.g. over silent audio) the reference is the median of the non-zero variances; where
      * every variance is 0 every unit is dead.
      */
@@ -168,9 +181,9 @@ public final class UnitStatistics {
         return v.length % 2 == 1 ? v[m] : 0.5 * (v[m - 1] + v[m]);
     }
 
-    /** Constant at float32 resolution: a standard deviation below 1e-9 of the mean's magnitude (or NaN). */
+    /** Constant at float32 resolution: a standard deviation of at most a few float32 steps of the mean (or NaN). */
     static boolean isDead(double variance, double mean) {
-        double floor = 1e-9 * Math.abs(mean);
+        double floor = DEAD_FLOAT32_STEPS * FLOAT32_RESOLUTION * Math.abs(mean);
         return !(variance > floor * floor);
     }
 

@@ -51,9 +51,11 @@ class StatsCommandTest {
         Path m = manifest();
         String model = Fixtures.hubert("hubert-tiny-base").toString();
         Path whole = tmp.resolve("whole.safetensors");
+        // The exact mode holds the diagonal to 1e-9; the shards below run in the default float32 mode.
         assertEquals(0, run("stats", "--a", model, "--b", model, "--calibration", m.toString(), "--out", whole.toString(),
-                "--max-batch-seconds", "0.4"));
+                "--max-batch-seconds", "0.4", "--precision", "float64"));
         AlignmentStatistics s = AlignmentStatistics.load(whole);
+        assertEquals(org.permerge.correlate.StatisticsPrecision.FLOAT64, s.precision());
         assertEquals(Manifest.read(m).checksum(), s.provenance().get("calibration.sha256"));
         // 4 clips of 3000..5000 samples at 320 samples per frame.
         long frames = 0;
@@ -81,6 +83,7 @@ class StatsCommandTest {
         Path merged = tmp.resolve("merged.safetensors");
         assertEquals(0, run("stats-merge", s0.toString(), s1.toString(), "--out", merged.toString()));
         AlignmentStatistics back = AlignmentStatistics.load(merged);
+        assertEquals("float32", back.provenance().get("statistics.precision"));
         for (String space : new String[] {"cnn.0", "cnn.6", "ffn.1", "attn.0", "residual"}) {
             assertEquals(s.correlation(space).count(), back.correlation(space).count(), space);
             assertArrayEquals(s.correlation(space).correlation(), back.correlation(space).correlation(), 1e-6, space);

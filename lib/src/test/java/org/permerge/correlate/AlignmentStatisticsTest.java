@@ -36,9 +36,10 @@ class AlignmentStatisticsTest {
         manager.close();
     }
 
+    /** Exact (float64) statistics: these tests hold the combine to float64 rounding. */
     private static AlignmentStatistics empty(AlignmentStatistics.PreActivation mode) {
         return AlignmentStatistics.builder().setConfigA(config).setConfigB(config).optPreActivation(mode)
-                .optProvenance("model.A", "tiny-a").optProvenance("calibration.sha256", "abc").build();
+                .optPrecision(StatisticsPrecision.FLOAT64).optProvenance("model.A", "tiny-a").optProvenance("calibration.sha256", "abc").build();
     }
 
     /** Random correlated paired frames [n, d] for a tap, deterministic per (tap, seed). */
@@ -140,6 +141,43 @@ class AlignmentStatisticsTest {
             assertArrayEquals(s.preActivationUnits("ffn.1", false).m2(), back.preActivationUnits("ffn.1", false).m2(), 0.0);
             assertEquals("30", SafeTensors.read(file).metadata().get("frames.ffn.0"));
         }
+    }
+
+    @Test
+    void float32IsTheDefaultRecordedInTheProvenanceAndKeptByTheFile() {
+        AlignmentStatistics s = AlignmentStatistics.builder().setConfigA(config).setConfigB(config).build();
+        assertEquals(StatisticsPrecision.FLOAT32, s.precision());
+        assertEquals("float32", s.provenance().get("statistics.precision"));
+        assertEquals(StatisticsPrecision.FLOAT32, s.correlation("ffn.0").precision());
+        feedAll(s, 30, 5);
+        Path file = tmp.resolve("stats-f32.safetensors");
+        s.save(file);
+        AlignmentStatistics back = AlignmentStatistics.load(file);
+        assertEquals(StatisticsPrecision.FLOAT32, back.precision());
+        assertEquals(StatisticsPrecision.FLOAT32, back.correlation("attn.1").precision());
+        // The provenance's entry chooses the mode when the builder is not told.
+        AlignmentStatistics viaProvenance = AlignmentStatistics.builder().setConfigA(config).setConfigB(config)
+                .optProvenance("statistics.precision", "float64").build();
+        assertEquals(StatisticsPrecision.FLOAT64, viaProvenance.precision());
+        // Adding float32 and float64 runs is refused by name: the sum would not have float64's agreement.
+        AlignmentStatistics exact = empty(AlignmentStatistics.PreActivation.CORRELATION);
+        AlignmentStatistics fast = AlignmentStatistics.builder().setConfigA(config).setConfigB(config)
+                .optProvenance("model.A", "tiny-a").optProvenance("calibration.sha256", "abc").build();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> exact.merge(fast));
+        assertTrue(e.getMessage().contains("statistics precision") && e.getMessage().contains("float32"), e.getMessage());
+    }
+
+    @Test
+    void aFileWithoutAPrecisionEntryWasComputedInFloat64() {
+        AlignmentStatistics s = empty(AlignmentStatistics.PreActivation.UNITS);
+        Path file = tmp.resolve("stats-old.safetensors");
+        s.save(file);
+        StateDict sd = SafeTensors.read(file);
+        sd.metadata().remove("statistics.precision");
+        Path old = tmp.resolve("stats-old-format.safetensors");
+        SafeTensors.write(old, sd);
+        assertFalse(SafeTensors.read(old).metadata().containsKey("statistics.precision"));
+        assertEquals(StatisticsPrecision.FLOAT64, AlignmentStatistics.load(old).precision());
     }
 
     @Test

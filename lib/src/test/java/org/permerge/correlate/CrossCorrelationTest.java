@@ -171,6 +171,83 @@ class CrossCorrelationTest {
         }
     }
 
+    /** Float64 two-pass Pearson correlation of the rows by plain loops, 0 for a unit that never varies. */
+    private static double[] twoPassCorrelation(double[] a, double[] b, int n, int dA, int dB) {
+        double[] ma = new double[dA];
+        double[] mb = new double[dB];
+        for (int t = 0; t < n; t++) {
+            for (int i = 0; i < dA; i++) ma[i] += a[t * dA + i] / n;
+            for (int j = 0; j < dB; j++) mb[j] += b[t * dB + j] / n;
+        }
+        double[] sa = new double[dA];
+        double[] sb = new double[dB];
+        double[] com = new double[dA * dB];
+        for (int t = 0; t < n; t++) {
+            for (int i = 0; i < dA; i++) {
+                double x = a[t * dA + i] - ma[i];
+                sa[i] += x * x;
+                for (int j = 0; j < dB; j++) com[i * dB + j] += x * (b[t * dB + j] - mb[j]);
+            }
+            for (int j = 0; j < dB; j++) sb[j] += (b[t * dB + j] - mb[j]) * (b[t * dB + j] - mb[j]);
+        }
+        double[] r = new double[dA * dB];
+        for (int i = 0; i < dA; i++) {
+            for (int j = 0; j < dB; j++) r[i * dB + j] = sa[i] > 0 && sb[j] > 0 ? com[i * dB + j] / Math.sqrt(sa[i] * sb[j]) : 0;
+        }
+        return r;
+    }
+
+    private static double[] roundedToFloat32(double[] x) {
+        double[] out = new double[x.length];
+        for (int k = 0; k < x.length; k++) out[k] = (float) x[k];
+        return out;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"plain", "offset", "dead"})
+    void float32CoMomentStaysWithin1e6OfAFloat64TwoPassReference(String name) {
+        // The activations a model hands over are float32: the reference is float64 two-pass on those same values.
+        Tensor ta = golden.get(name + ".a");
+        Tensor tb = golden.get(name + ".b");
+        int n = (int) ta.dim(0);
+        int dA = (int) ta.dim(1);
+        int dB = (int) tb.dim(1);
+        double[] a = roundedToFloat32(ta.toDoubleArray());
+        double[] b = roundedToFloat32(tb.toDoubleArray());
+        double[] reference = twoPassCorrelation(a, b, n, dA, dB);
+        CrossCorrelation f32 = new CrossCorrelation(name, dA, dB, StatisticsPrecision.FLOAT32);
+        CrossCorrelation f64 = new CrossCorrelation(name, dA, dB, StatisticsPrecision.FLOAT64);
+        int[] cuts = {0, 1, 100, 101, 333, n};
+        try (NDManager m = manager.newSubManager()) {
+            NDArray xa = m.create(a, new Shape(n, dA)).toType(DataType.FLOAT32, false);
+            NDArray xb = m.create(b, new Shape(n, dB)).toType(DataType.FLOAT32, false);
+            for (int c = 1; c < cuts.length; c++) {
+                String rows = cuts[c - 1] + ":" + cuts[c];
+                f32.update(xa.get(rows), xb.get(rows));
+                f64.update(xa.get(rows), xb.get(rows));
+            }
+        }
+        double[] actual = f32.correlation();
+        double[] exact = f64.correlation();
+        // (The golden file's own ρ is of the float64 inputs; rounding the mean-1e4 case to float32 moves ρ by ~1e-5,
+        // an input change no arithmetic can undo, hence the reference on the rounded inputs.)
+        double worst = 0;
+        double f32VsF64 = 0;
+        for (int k = 0; k < reference.length; k++) {
+            assertEquals(reference[k], actual[k], 1e-6, name + " corr[" + k + "] vs float64 two-pass");
+            assertEquals(reference[k], exact[k], 1e-12, name + " corr[" + k + "] float64 mode");
+            worst = Math.max(worst, Math.abs(reference[k] - actual[k]));
+            f32VsF64 = Math.max(f32VsF64, Math.abs(exact[k] - actual[k]));
+        }
+        // Means and M2 stay float64 in both modes; only the batch product differs, and it did run in float32.
+        assertArrayEquals(f64.meanA(), f32.meanA(), 0.0, name + " meanA");
+        assertArrayEquals(f64.varianceB(), f32.varianceB(), 0.0, name + " varB");
+        assertTrue(f32VsF64 > 0, name + ": float32 and float64 products agree exactly, so no float32 product ran");
+        assertTrue(worst <= 1e-6, name + " worst error " + worst);
+        assertArrayEquals(f64.deadUnitsA(), f32.deadUnitsA(), name + " dead A");
+        assertArrayEquals(f64.deadUnitsB(), f32.deadUnitsB(), name + " dead B");
+    }
+
     @Test
     void nonFiniteInputIsAnErrorNamingTheSpaceAndUnit() {
         try (NDManager m = manager.newSubManager()) {

@@ -28,6 +28,24 @@ class StatisticsProvenanceTest {
     }
 
     @Test
+    void theCoMomentPrecisionIsAFixedKeyThatShardsMustShare() {
+        StatisticsProvenance f32 = run("0/2", "aa", "bb", "cc").with(Map.of("statistics.precision", "float32"));
+        assertEquals(StatisticsPrecision.FLOAT32, f32.precision());
+        assertEquals("float32", f32.toMetadata().get("statistics.precision"));
+        assertTrue(StatisticsProvenance.KEYS.contains("statistics.precision"));
+        assertEquals(f32, StatisticsProvenance.fromMetadata(f32.toMetadata()));
+        StatisticsProvenance f64 = run("1/2", "aa", "bb", "cc").with(Map.of("statistics.precision", "FLOAT64"));
+        assertEquals(StatisticsPrecision.FLOAT64, f64.precision());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> f32.mergedWith(f64, "s0", "s1"));
+        assertTrue(e.getMessage().contains("statistics precision") && e.getMessage().contains("float64"), e.getMessage());
+        StatisticsProvenance other = run("1/2", "aa", "bb", "cc").with(Map.of("statistics.precision", "float32"));
+        assertEquals(StatisticsPrecision.FLOAT32, f32.mergedWith(other, "s0", "s1").precision());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> StatisticsProvenance.fromMetadata(Map.of("statistics.precision", "float16")));
+        assertTrue(e.getMessage().contains("float16") && e.getMessage().contains("float32 or float64"), e.getMessage());
+    }
+
+    @Test
     void everyFixedKeyIsWrittenAndReadBack() {
         StatisticsProvenance p = run("1/2", "aa", "bb", "cc");
         Map<String, String> meta = p.toMetadata();
