@@ -51,7 +51,7 @@ class StatsCommandTest {
         Path m = manifest();
         String model = Fixtures.hubert("hubert-tiny-base").toString();
         Path whole = tmp.resolve("whole.safetensors");
-        // The exact mode holds the diagonal to 1e-9; the shards below run in the default float32 mode.
+        // The exact (default) mode holds the diagonal to 1e-9; the shards below run in the float32 mode.
         assertEquals(0, run("stats", "--a", model, "--b", model, "--calibration", m.toString(), "--out", whole.toString(),
                 "--max-batch-seconds", "0.4", "--precision", "float64"));
         AlignmentStatistics s = AlignmentStatistics.load(whole);
@@ -77,9 +77,9 @@ class StatsCommandTest {
         Path s0 = tmp.resolve("s0.safetensors");
         Path s1 = tmp.resolve("s1.safetensors");
         assertEquals(0, run("stats", "--a", model, "--b", model, "--calibration", m.toString(), "--out", s0.toString(),
-                "--shard", "0/2", "--max-batch-seconds", "0.4"));
+                "--shard", "0/2", "--max-batch-seconds", "0.4", "--precision", "float32"));
         assertEquals(0, run("stats", "--a", model, "--b", model, "--calibration", m.toString(), "--out", s1.toString(),
-                "--shard", "1/2", "--max-batch-seconds", "0.4"));
+                "--shard", "1/2", "--max-batch-seconds", "0.4", "--precision", "float32"));
         Path merged = tmp.resolve("merged.safetensors");
         assertEquals(0, run("stats-merge", s0.toString(), s1.toString(), "--out", merged.toString()));
         AlignmentStatistics back = AlignmentStatistics.load(merged);

@@ -144,8 +144,11 @@ class AlignmentStatisticsTest {
     }
 
     @Test
-    void float32IsTheDefaultRecordedInTheProvenanceAndKeptByTheFile() {
-        AlignmentStatistics s = AlignmentStatistics.builder().setConfigA(config).setConfigB(config).build();
+    void float32IsRecordedInTheProvenanceAndKeptByTheFile() {
+        assertEquals(StatisticsPrecision.FLOAT64, AlignmentStatistics.builder().setConfigA(config).setConfigB(config).build().precision(),
+                "exact float64 is the default");
+        AlignmentStatistics s = AlignmentStatistics.builder().setConfigA(config).setConfigB(config).optPrecision(StatisticsPrecision.FLOAT32)
+                .build();
         assertEquals(StatisticsPrecision.FLOAT32, s.precision());
         assertEquals("float32", s.provenance().get("statistics.precision"));
         assertEquals(StatisticsPrecision.FLOAT32, s.correlation("ffn.0").precision());
@@ -161,7 +164,7 @@ class AlignmentStatisticsTest {
         assertEquals(StatisticsPrecision.FLOAT64, viaProvenance.precision());
         // Adding float32 and float64 runs is refused by name: the sum would not have float64's agreement.
         AlignmentStatistics exact = empty(AlignmentStatistics.PreActivation.CORRELATION);
-        AlignmentStatistics fast = AlignmentStatistics.builder().setConfigA(config).setConfigB(config)
+        AlignmentStatistics fast = AlignmentStatistics.builder().setConfigA(config).setConfigB(config).optPrecision(StatisticsPrecision.FLOAT32)
                 .optProvenance("model.A", "tiny-a").optProvenance("calibration.sha256", "abc").build();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> exact.merge(fast));
         assertTrue(e.getMessage().contains("statistics precision") && e.getMessage().contains("float32"), e.getMessage());
