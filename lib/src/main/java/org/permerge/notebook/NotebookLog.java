@@ -91,6 +91,9 @@ public final class NotebookLog {
                 current.reset();
                 if (!line.isBlank()) log.add(line);
             }
+            if (id == null && ok) {
+                return;  // a call that said nothing leaves nothing behind
+            }
             status(String.format(java.util.Locale.ROOT, "%s in %.0f s (%d log lines)", ok ? "done" : "stopped", seconds, log.size()));
             if (!log.isEmpty()) {
                 sink.show("text/html", "<details class=\"permerge-log\"" + (ok ? "" : " open") + "><summary>" + HtmlTable.escape(task)

@@ -47,6 +47,14 @@ class NotebookLogTest {
     }
 
     @Test
+    void aQuietCallShowsNothing() {
+        RecordingSink sink = new RecordingSink();
+        Show.use(sink);
+        assertEquals(3, NotebookLog.run("study", () -> 3));
+        assertTrue(sink.log.isEmpty(), sink.log.toString());
+    }
+
+    @Test
     void aFailureRestoresStderrAndLeavesTheLogOpen() {
         RecordingSink sink = new RecordingSink();
         Show.use(sink);
