@@ -39,6 +39,13 @@ mkdir -p "$JUPYTER_DATA_DIR" "$JUPYTER_CONFIG_DIR" "$JUPYTER_RUNTIME_DIR" "$out"
 export DJL_CACHE_DIR="${DJL_CACHE_DIR:-$ROOT/.cache/djl}"
 bash "$ROOT/environment/install-kernel.sh"
 export PERMERGE_PRESET="$preset"
+if [ "$preset" = mini ]; then
+  # as on Binder (postBuild): the mini corpora (2 x 2000 clips) are generated before a kernel starts; generating
+  # them inside a notebook takes more than the kernel's 1 GB heap
+  for d in speech music; do
+    [ -s "$ROOT/.cache/corpora/$d/manifest.jsonl" ] || "$ROOT/permerge" corpus --domain "$d" >&2
+  done
+fi
 
 chrome=""
 if [ $browser = 1 ]; then
