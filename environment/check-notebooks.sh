@@ -7,6 +7,8 @@
 #      (environment/check_notebook_outputs.py);
 #   3. exports each to HTML, opens it in headless Chromium: every Plotly figure drawn (js-plotly-plot
 #      with main-svg inside), no "Uncaught" script error; saves a screenshot next to the HTML.
+# Prints each notebook's peak RSS (the kernel's VmHWM plus the client's, run_notebook.py); with --preset mini
+# a notebook over the Binder budget (2048 MiB for the Jupyter server and the kernel together) fails.
 # Outputs: results/notebooks/NN-name.{ipynb,html,png} (and .dom.html, .console.txt for diagnosis).
 # Usage: environment/check-notebooks.sh [--preset ci|mini] [--out DIR] [--no-browser] [NAME ...]
 #   NAME: notebook names or prefixes (e.g. 01) to run only some.
@@ -18,7 +20,7 @@ while [ $# -gt 0 ]; do
     --preset) preset="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --no-browser) browser=0; shift ;;
-    -h|--help) sed -n 2,13p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,15p "$0"; exit 0 ;;
     -*) echo "check-notebooks: unknown option $1" >&2; exit 2 ;;
     *) only+=("$1"); shift ;;
   esac
@@ -37,6 +39,13 @@ mkdir -p "$JUPYTER_DATA_DIR" "$JUPYTER_CONFIG_DIR" "$JUPYTER_RUNTIME_DIR" "$out"
 export DJL_CACHE_DIR="${DJL_CACHE_DIR:-$ROOT/.cache/djl}"
 bash "$ROOT/environment/install-kernel.sh"
 export PERMERGE_PRESET="$preset"
+if [ "$preset" = mini ]; then
+  # as on Binder (postBuild): the mini corpora (2 x 2000 clips) are generated before a kernel starts; generating
+  # them inside a notebook takes more than the kernel's 1 GB heap
+  for d in speech music; do
+    [ -s "$ROOT/.cache/corpora/$d/manifest.jsonl" ] || "$ROOT/permerge" corpus --domain "$d" >&2
+  done
+fi
 
 chrome=""
 if [ $browser = 1 ]; then
@@ -66,6 +75,7 @@ done
 "$PY" "$ROOT/environment/check_notebook_outputs.py" --sources "${notebooks[@]}"
 
 failed=(); t_all=$(date +%s)
+rss_limit=(); [ "$preset" = mini ] && rss_limit=(--max-rss-mib "${PERMERGE_RSS_BUDGET_MIB:-2048}")
 for f in "${notebooks[@]}"; do
   name="$(basename "$f" .ipynb)"; t0=$(date +%s)
   log="$out/$name.log"; ok=0
@@ -78,7 +88,7 @@ for f in "${notebooks[@]}"; do
     rc=0
     "$PY" "$ROOT/environment/run_notebook.py" "$f" "$out/$name.ipynb" \
         --startup-timeout "${PERMERGE_KERNEL_STARTUP:-20}" --timeout "${PERMERGE_CELL_TIMEOUT:-1200}" \
-        >"$log" 2>&1 || rc=$?
+        ${rss_limit[@]+"${rss_limit[@]}"} >"$log" 2>&1 || rc=$?
     if [ $rc = 0 ]; then ok=1; break; fi
     if [ $rc = 3 ] && grep -q "Kernel didn't respond" "$log"; then
       echo "check-notebooks: $name: kernel did not respond (attempt $attempt), retrying" >&2
@@ -86,6 +96,7 @@ for f in "${notebooks[@]}"; do
     fi
     break
   done
+  grep -h "peak RSS" "$log" | sed 's/^run_notebook/check-notebooks/' >&2 || true
   if [ $ok != 1 ]; then
     echo "check-notebooks: $name: execution failed (see $log):" >&2; tail -5 "$log" >&2
     failed+=("$name"); continue

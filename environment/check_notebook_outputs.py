@@ -2,7 +2,8 @@
 """Checks permerge notebooks (stdlib + nbformat only; run with /usr/bin/python3).
 
   check_notebook_outputs.py --sources NB...      committed notebooks: no outputs, the permerge-java kernel,
-                                                 a first code cell tagged "parameters"
+                                                 a first code cell tagged "parameters", no other code cell
+                                                 over MAX_CELL_LINES lines of code
   check_notebook_outputs.py EXECUTED.ipynb...    executed copies: no error output, no Java exception on
                                                  stderr, plotly.js emitted once when there are figures, and
                                                  every expectation a cell declares in its metadata
@@ -32,6 +33,9 @@ import sys
 
 import nbformat
 
+# A notebook shows a step; longer logic belongs in the step's package (imports, comments and blank lines
+# do not count; the parameters cell is exempt).
+MAX_CELL_LINES = 10
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PLOTLY_MARK = "plotly.js 2.35.3, shipped by permerge"
 FIGURE_DIV = re.compile(r'<div id="(permerge_fig_[A-Za-z0-9_]+)" class="permerge-figure">')
@@ -55,6 +59,24 @@ def output_texts(cell):
             yield "error", out.get("ename", "") + ": " + out.get("evalue", "") + "\n" + "\n".join(out.get("traceback", []))
 
 
+def code_lines(source):
+    """Lines of a code cell that count toward MAX_CELL_LINES: not blank, not an import, not a comment."""
+    n = 0
+    in_block = False
+    for line in source.splitlines():
+        t = line.strip()
+        if in_block:
+            in_block = "*/" not in t
+            continue
+        if t.startswith("/*"):
+            in_block = "*/" not in t
+            continue
+        if not t or t.startswith("//") or t.startswith("import ") or t.startswith("%"):
+            continue
+        n += 1
+    return n
+
+
 def check_sources(paths):
     bad = 0
     for p in paths:
@@ -65,6 +87,10 @@ def check_sources(paths):
         code = [c for c in nb.cells if c.cell_type == "code"]
         if not code or "parameters" not in code[0].metadata.get("tags", []):
             bad += fail(f"{p}: the first code cell must be the parameters cell (tag 'parameters')")
+        for i, c in enumerate(code):
+            if i > 0 and code_lines(c.source) > MAX_CELL_LINES:
+                bad += fail(f"{p}: code cell {i} has {code_lines(c.source)} lines of code (at most {MAX_CELL_LINES}; "
+                            f"move the logic into the step's package): {c.source.splitlines()[0][:60]!r}")
         for i, c in enumerate(code):
             if c.get("outputs") or c.get("execution_count") is not None:
                 bad += fail(f"{p}: code cell {i} has outputs; commit notebooks without outputs")

@@ -9,7 +9,9 @@
 #   otherwise             the user's default Jupyter data folder (`jupyter --data-dir`, ~/.local/share/jupyter)
 # Options: --skip-build  do not (re)build the library jar (it must already exist)
 # Environment read at install time and frozen into kernel.json:
-#   DJL_CACHE_DIR (default <project>/.cache/djl), PERMERGE_KERNEL_XMX (default 6g)
+#   DJL_CACHE_DIR (default <project>/.cache/djl), PERMERGE_KERNEL_XMX (default 1g: Binder gives a session 2 GB
+#   for the Jupyter server and the kernel together, and libtorch's native memory comes on top of the heap; the
+#   notebook check prints each notebook's peak RSS and fails a mini run over 2048 MiB)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RJK_VERSION=3.0.1
@@ -65,7 +67,7 @@ SPEC="$data_dir/kernels/$NAME"
 mkdir -p "$SPEC"
 java_bin="$(readlink -f "$(command -v java)")"
 djl_cache="${DJL_CACHE_DIR:-$ROOT/.cache/djl}"
-xmx="${PERMERGE_KERNEL_XMX:-6g}"
+xmx="${PERMERGE_KERNEL_XMX:-1g}"
 
 # rapaio's RJK_CLASSPATH separates entries with ';' (not ':') and expands globs.
 classpath="$JAR;$DEPS/*.jar"

@@ -8,6 +8,10 @@ request that lands in between kills its shell thread, and the kernel never answe
 starts, far more on a loaded machine). So this waits until the kernel's heartbeat port accepts
 connections (sockets bound) and a short settle time more before the client sends anything. Errors in cells
 are kept in the saved copy (the checker reports them). Exit status 3 means the kernel never answered.
+
+Binder budget: before the kernel is shut down, its peak resident set (VmHWM in /proc/<pid>/status) is read
+and printed with this process's own peak (a Python Jupyter process, the stand-in for the Jupyter server a
+person's session also runs). With --max-rss-mib the sum must stay under that limit (exit status 4).
 """
 import argparse
 import asyncio
@@ -21,9 +25,31 @@ from nbclient import NotebookClient
 from jupyter_core.utils import ensure_async
 
 
+def peak_rss_kib(pid):
+    """VmHWM (peak resident set, KiB) of a live process, or None where /proc does not tell."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return None
+
+
 class SettledClient(NotebookClient):
     settle_seconds = 3.0
     bind_timeout = 300.0
+    kernel_peak_kib = None
+
+    async def _async_cleanup_kernel(self):
+        # the last moment the kernel process still exists: read its peak before it is shut down
+        km = getattr(self, "km", None)
+        provisioner = getattr(km, "provisioner", None) if km is not None else None
+        process = getattr(provisioner, "process", None)
+        if process is not None and process.poll() is None:
+            self.kernel_peak_kib = peak_rss_kib(process.pid)
+        await super()._async_cleanup_kernel()
 
     async def async_start_new_kernel_client(self):
         info = self.km.get_connection_info()
@@ -47,6 +73,8 @@ def main():
     ap.add_argument("--kernel", default="permerge-java")
     ap.add_argument("--startup-timeout", type=int, default=20)
     ap.add_argument("--timeout", type=int, default=1200)
+    ap.add_argument("--max-rss-mib", type=int, default=None,
+                    help="fail (exit 4) when the kernel's peak RSS plus this process's exceeds this many MiB")
     a = ap.parse_args()
     nb = nbformat.read(a.src, as_version=4)
     client = SettledClient(nb, kernel_name=a.kernel, timeout=a.timeout, startup_timeout=a.startup_timeout,
@@ -62,6 +90,19 @@ def main():
     tmp = a.dst + ".tmp"
     nbformat.write(nb, tmp)
     os.replace(tmp, a.dst)
+    kernel = client.kernel_peak_kib
+    own = peak_rss_kib(os.getpid()) or 0
+    name = os.path.basename(a.src)
+    if kernel is None:
+        print(f"run_notebook: {name}: kernel peak RSS unknown (no /proc entry for the kernel)", file=sys.stderr)
+        return 4 if a.max_rss_mib is not None else 0
+    total = (kernel + own) / 1024
+    print(f"run_notebook: {name}: peak RSS kernel {kernel / 1024:.0f} MiB + client {own / 1024:.0f} MiB"
+          f" = {total:.0f} MiB" + (f" (limit {a.max_rss_mib} MiB)" if a.max_rss_mib is not None else ""),
+          file=sys.stderr)
+    if a.max_rss_mib is not None and total > a.max_rss_mib:
+        print(f"run_notebook: {name}: over the memory budget of {a.max_rss_mib} MiB", file=sys.stderr)
+        return 4
     return 0
 
 

@@ -8,14 +8,19 @@ import java.util.List;
 import java.util.Map;
 import org.permerge.checkpoint.StateDict;
 import org.permerge.checkpoint.Tensor;
+import org.permerge.extract.FrameTapConsumer;
+import org.permerge.model.EncoderCheckpoint;
+import org.permerge.model.HubertEncoder;
 import org.permerge.model.TapConsumer;
 import org.permerge.model.Taps;
 
 /**
  * A tap consumer that streams per-unit statistics of every tap it sees (real frames only) and, given
- * reference activations of the same batch (e.g. from transformers), the largest difference per tap.
+ * reference activations of the same batch (e.g. from transformers), the largest difference per tap. As a
+ * {@link FrameTapConsumer} it takes the real frames an {@link org.permerge.extract.Extraction} streams (statistics
+ * only: frames of a length-sorted batch no longer line up with a reference batch).
  */
-public final class TapSurvey implements TapConsumer {
+public final class TapSurvey implements TapConsumer, FrameTapConsumer {
 
     private final StateDict reference;
     private final Map<String, UnitStatistics> stats = new LinkedHashMap<>();
@@ -67,6 +72,66 @@ public final class TapSurvey implements TapConsumer {
                 maxDiff.merge(tap, (double) d.max().toFloatArray()[0], Math::max);
             }
         }
+    }
+
+    /** Every tap (both consumer interfaces ask). */
+    @Override
+    public boolean wants(String tap) {
+        return true;
+    }
+
+    /** Adds the real frames {@code [N, D]} of {@code tap} (no reference comparison on this path). */
+    @Override
+    public void accept(String tap, NDArray frames) {
+        long[] s = frames.getShape().getShape();
+        if (s.length != 2) {
+            throw new IllegalArgumentException("tap " + tap + ": expected frames [N,D], got " + frames.getShape());
+        }
+        int units = (int) s[1];
+        stats.computeIfAbsent(tap, t -> new UnitStatistics(t, units)).update(frames);
+        if (s[0] > 0) {
+            try (NDManager scope = frames.getManager().newSubManager()) {
+                NDArray abs = frames.abs();
+                abs.attach(scope);
+                maxAbs.merge(tap, (double) abs.max().toFloatArray()[0], Math::max);
+            }
+        }
+    }
+
+    /**
+     * The waveforms a reference file was computed on (its {@code input_values} {@code [B, samples]}), one clip
+     * each, as the model saw them.
+     */
+    public static List<float[]> referenceInputs(StateDict reference) {
+        if (!reference.contains("input_values")) {
+            throw new IllegalArgumentException("the reference activations have no input_values tensor (expected [B, samples])");
+        }
+        Tensor input = reference.get("input_values");
+        if (input.shape().length != 2) {
+            throw new IllegalArgumentException("reference input_values: expected [B, samples], got "
+                    + java.util.Arrays.toString(input.shape()));
+        }
+        int b = (int) input.dim(0);
+        int n = (int) input.dim(1);
+        float[] flat = input.toFloatArray();
+        List<float[]> clips = new ArrayList<>(b);
+        for (int i = 0; i < b; i++) {
+            clips.add(java.util.Arrays.copyOfRange(flat, i * n, (i + 1) * n));
+        }
+        return clips;
+    }
+
+    /**
+     * {@code model} run once over the reference's own batch ({@link #referenceInputs}), every tap compared with
+     * the reference: {@link #maxAbsDiff()} is the largest difference from the other implementation.
+     */
+    public static TapSurvey compare(EncoderCheckpoint model, StateDict reference) {
+        TapSurvey survey = new TapSurvey(reference);
+        try (HubertEncoder encoder = HubertEncoder.create(model.config(), model.weights());
+             NDManager scope = NDManager.newBaseManager()) {
+            encoder.forward(scope, referenceInputs(reference), survey);
+        }
+        return survey;
     }
 
     private Tensor referenceFor(String tap) {

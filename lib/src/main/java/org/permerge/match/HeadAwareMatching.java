@@ -36,6 +36,16 @@ public final class HeadAwareMatching {
         public double meanMatchedCorrelation() {
             return total / perm.length;
         }
+
+        /** {@code blockScores} as a matrix: row i a block of A, column j a block of B; null when the order was given. */
+        public double[][] blockScoreMatrix() {
+            if (blockScores == null) return null;
+            double[][] m = new double[blocks][blocks];
+            for (int i = 0; i < blocks; i++) {
+                System.arraycopy(blockScores, i * blocks, m[i], 0, blocks);
+            }
+            return m;
+        }
     }
 
     /**

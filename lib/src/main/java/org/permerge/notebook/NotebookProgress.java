@@ -12,7 +12,7 @@ import org.permerge.io.Progress;
  */
 public final class NotebookProgress implements ProgressBarConsumer {
 
-    private static final java.util.regex.Pattern ANSI = java.util.regex.Pattern.compile("\u001B\\[[0-9;]*[A-Za-z]");
+    static final java.util.regex.Pattern ANSI = java.util.regex.Pattern.compile("\u001B\\[[0-9;]*[A-Za-z]");
 
     private final DisplaySink sink;
     private final int width;

@@ -4,7 +4,9 @@
  * touching any kernel-specific API. {@link org.permerge.notebook.Show} is the entry point; the running
  * kernel's display channel is found by {@link org.permerge.notebook.KernelDisplay}. Display only: the analysis a
  * notebook shows lives in the package of its step, and no other package imports this one (progress reaches
- * it through {@link org.permerge.io.Progress}).
+ * it through {@link org.permerge.io.Progress}). A study notebook starts from one line,
+ * {@link org.permerge.notebook.StudyHeader#open}; {@link org.permerge.notebook.NotebookLog} draws what a long
+ * call writes on stderr as one status line instead of the kernel's red stderr block.
  *
  * <p>May import: {@code org.permerge}, {@code org.permerge.io}, {@code org.permerge.checkpoint},
  * {@code org.permerge.model}, {@code org.permerge.audio}, {@code org.permerge.audio.features},

@@ -10,6 +10,10 @@ import org.permerge.correlate.AlignmentStatistics;
 import org.permerge.correlate.Calibration;
 import org.permerge.checkpoint.StateDict;
 import org.permerge.checkpoint.Tensor;
+import tech.tablesaw.api.DoubleColumn;
+import tech.tablesaw.api.IntColumn;
+import tech.tablesaw.api.StringColumn;
+import tech.tablesaw.api.Table;
 
 /**
  * A model pair with a known answer, for notebooks that must run in seconds: B is A with planted random
@@ -23,6 +27,47 @@ public final class PlantedPair {
         /** Runs A and B over {@code clips} and accumulates the alignment statistics of every space. */
         public AlignmentStatistics statistics(List<float[]> clips, int sampleRate) {
             return PlantedPair.statistics(a, b, clips, sampleRate);
+        }
+
+        /**
+         * How much of the plant {@code found} undoes, per space of {@code spaces}: the share of A's units whose
+         * matched unit of B is the one the plant moved them to (the found permutation maps A's unit i to B's
+         * unit perm[i], the plant moved B's unit planted[j] to j, so the truth is the plant's inverse).
+         */
+        public List<Recovery> recovery(Permutations found, Collection<String> spaces) {
+            PermutationSpec spec = PermutationSpec.hubert(a.config());
+            List<Recovery> out = new ArrayList<>();
+            for (String name : spaces) {
+                Space s = spec.space(name);
+                int[] truth = Permutations.inverse(planted.effective(s));
+                int[] got = found.effective(s);
+                int ok = 0;
+                for (int i = 0; i < truth.length; i++) {
+                    if (truth[i] == got[i]) ok++;
+                }
+                out.add(new Recovery(name, truth.length, ok));
+            }
+            return out;
+        }
+    }
+
+    /** One space of a planted-recovery check: of {@code units}, {@code recovered} matched to their true partner. */
+    public record Recovery(String space, int units, int recovered) {
+        /** The recovered share, 0..1. */
+        public double fraction() {
+            return recovered / (double) units;
+        }
+
+        /** The mean recovered share over spaces (each space counts once, whatever its size); NaN for none. */
+        public static double mean(List<Recovery> rows) {
+            return rows.stream().mapToDouble(Recovery::fraction).average().orElse(Double.NaN);
+        }
+
+        /** A table named {@code name}: space, units, units recovered (share). */
+        public static Table table(String name, List<Recovery> rows) {
+            return Table.create(name, StringColumn.create("space", rows.stream().map(Recovery::space).toList()),
+                    IntColumn.create("units", rows.stream().mapToInt(Recovery::units).toArray()),
+                    DoubleColumn.create("units recovered", rows.stream().mapToDouble(Recovery::fraction).toArray()));
         }
     }
 

@@ -1,5 +1,11 @@
 package org.permerge.study;
 
+import java.util.List;
+import org.permerge.correlate.TapStatistics;
+import tech.tablesaw.api.DoubleColumn;
+import tech.tablesaw.api.StringColumn;
+import tech.tablesaw.api.Table;
+
 /**
  * One permutation space of one recipe's matching, for the Table II analogue and the matched-correlation plot.
  *
@@ -25,5 +31,14 @@ public record SpaceDiagnostics(String recipe, String space, double moved, double
             after += correlation[i * dB + perm[i]];
         }
         return new SpaceDiagnostics(recipe, space, moved / (double) dA, before / dA, after / dA);
+    }
+
+    /** The Table II analogue named {@code name}: recipe, space, moved fraction, correlation before and after. */
+    public static Table table(String name, List<SpaceDiagnostics> rows) {
+        return Table.create(name, StringColumn.create("recipe", rows.stream().map(SpaceDiagnostics::recipe).toList()),
+                StringColumn.create("space", rows.stream().map(SpaceDiagnostics::space).toList()),
+                DoubleColumn.create("moved", rows.stream().mapToDouble(d -> TapStatistics.round(d.moved())).toArray()),
+                DoubleColumn.create("corr before", rows.stream().mapToDouble(d -> TapStatistics.round(d.corrBefore())).toArray()),
+                DoubleColumn.create("corr after", rows.stream().mapToDouble(d -> TapStatistics.round(d.corrAfter())).toArray()));
     }
 }

@@ -140,14 +140,12 @@ public final class StudyInputs {
     }
 
     /**
-     * Alignment statistics of A and B over the calibration draw. They are cached under
-     * {@code .cache/statistics/} by the content of both models' weights and the draw, so the notebooks that
-     * follow one another (and a re-run) accumulate them once.
+     * Alignment statistics of A and B over the calibration draw ({@link Calibration#collect} with
+     * {@link #calibrationOptions()}). They are cached in {@link #statisticsFile()} by the content of both models'
+     * weights and the draw, so the notebooks that follow one another (and a re-run) accumulate them once.
      */
     public AlignmentStatistics statistics() {
-        String key = ModelHash.combine(ModelHash.of(a.weights()), ModelHash.of(b.weights()), calibration.checksum(),
-                String.valueOf(a.preprocessor()), String.valueOf(b.preprocessor()));
-        Path file = project.resolve(".cache").resolve("statistics").resolve(key.substring(0, 32) + ".safetensors");
+        Path file = statisticsFile();
         if (Files.isRegularFile(file)) {
             try {
                 return AlignmentStatistics.load(file);
@@ -155,15 +153,30 @@ public final class StudyInputs {
                 System.err.println("permerge: ignoring unreadable cached statistics " + file + ": " + e.getMessage());
             }
         }
-        AlignmentStatistics stats = Calibration.collect(a, b, calibration, Calibration.Options.defaults()
+        AlignmentStatistics stats = Calibration.collect(a, b, calibration, calibrationOptions()).statistics();
+        stats.save(file);
+        return stats;
+    }
+
+    /** The options the study collects its statistics with: defaults, and the study's provenance. */
+    public Calibration.Options calibrationOptions() {
+        return Calibration.Options.defaults()
                 .withProvenance("calibration.manifest", "study " + config.name() + " calibration draw: " + calibration.size() + " clips ("
                         + config.calibrationClipsPerDomain() + " per domain)")
                 .withProvenance("created_by", "permerge " + org.permerge.Version.VERSION + " study")
                 .withProvenance("study", config.name())
                 .withProvenance("speech_manifest_sha256", speech.checksum()).withProvenance("music_manifest_sha256", music.checksum())
-                .withProvenance("seed", Long.toString(config.seed()))).statistics();
-        stats.save(file);
-        return stats;
+                .withProvenance("seed", Long.toString(config.seed()));
+    }
+
+    /**
+     * Where {@link #statistics()} caches the statistics of this pair and draw: {@code .cache/statistics/} under the
+     * project, named by the content of both models, the draw and both preprocessors.
+     */
+    public Path statisticsFile() {
+        String key = ModelHash.combine(ModelHash.of(a.weights()), ModelHash.of(b.weights()), calibration.checksum(),
+                String.valueOf(a.preprocessor()), String.valueOf(b.preprocessor()));
+        return project.resolve(".cache").resolve("statistics").resolve(key.substring(0, 32) + ".safetensors");
     }
 
     static EncoderCheckpoint load(StudyConfig.ModelSource src, Path project) {

@@ -79,4 +79,43 @@ class TapSurveyTest {
         assertTrue(Double.isNaN(survey.maxAbsDiff()));
         assertEquals(0, survey.comparedTaps());
     }
+
+    @Test
+    void theExtractionPathGivesTheSameStatisticsAsTheModelPath() {
+        var dir = Fixtures.hubert("hubert-tiny-base");
+        var ckpt = EncoderCheckpoint.load(dir);
+        StateDict ref = SafeTensors.read(dir.resolve("reference-activations.safetensors"));
+        List<float[]> inputs = TapSurvey.referenceInputs(ref);
+        List<float[]> expected = clips(ref);
+        assertEquals(expected.size(), inputs.size());
+        for (int i = 0; i < inputs.size(); i++) org.junit.jupiter.api.Assertions.assertArrayEquals(expected.get(i), inputs.get(i));
+
+        TapSurvey compared = TapSurvey.compare(ckpt, ref);
+        assertTrue(compared.maxAbsDiff() < 1e-4, "max |Δ| vs transformers " + compared.maxAbsDiff());
+        assertTrue(compared.comparedTaps() >= 20);
+
+        // a different clip set with padding: frames streamed by Extraction (padding dropped) vs the masked model path
+        List<float[]> clips = new ArrayList<>(inputs);
+        clips.add(Arrays.copyOf(inputs.get(0), 2400));
+        var viaModel = new TapSurvey();
+        try (var encoder = HubertEncoder.create(ckpt.config(), ckpt.weights());
+             var scope = NDManager.newBaseManager()) {
+            encoder.forward(scope, clips, viaModel);
+        }
+        var viaFrames = new TapSurvey();
+        try (var encoder = HubertEncoder.create(ckpt.config(), ckpt.weights())) {
+            org.permerge.extract.Extraction.builder().setEncoder(encoder).setPreprocessor(ckpt.preprocessor())
+                    .optMaxBatchSeconds(0.3).build().run(clips, 16000, viaFrames);
+        }
+        assertEquals(viaModel.taps(), viaFrames.taps());
+        for (int i = 0; i < viaModel.rows().size(); i++) {
+            TapStatistics.Row m = viaModel.rows().get(i), f = viaFrames.rows().get(i);
+            assertEquals(viaModel.statistics(m.tap()).count(), viaFrames.statistics(f.tap()).count(), m.tap());
+            assertEquals(m.mean(), f.mean(), 1e-4 * (1 + Math.abs(m.mean())), m.tap());
+            assertEquals(m.maxAbs(), f.maxAbs(), 1e-4 * (1 + m.maxAbs()), m.tap());
+        }
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> TapSurvey.referenceInputs(new StateDict()));
+        assertTrue(e.getMessage().contains("input_values"), e.getMessage());
+    }
 }

@@ -82,6 +82,16 @@ class HeadAwareMatchingTest {
                 assertEquals(best, m.total(), 1e-12, blocks + "x" + size + " trial " + trial);
                 assertEquals(m.total(), totalOf(c, d, m.perm()), 1e-12);
                 assertIsBlockPermutation(m);
+                // the score matrix a notebook draws: row i block of A, column j block of B, and the chosen order sums
+                // the blocks' optima to the total
+                double[][] scores = m.blockScoreMatrix();
+                double chosen = 0;
+                for (int i = 0; i < blocks; i++) {
+                    assertEquals(blocks, scores[i].length);
+                    for (int j = 0; j < blocks; j++) assertEquals(m.blockScores()[i * blocks + j], scores[i][j]);
+                    chosen += scores[i][m.blockPerm()[i]];
+                }
+                assertEquals(m.total(), chosen, 1e-9);
             }
         }
     }

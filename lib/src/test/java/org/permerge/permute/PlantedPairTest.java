@@ -46,5 +46,26 @@ class PlantedPairTest {
                     alignment.permutations().effective(s), s.name());
         }
         assertTrue(alignment.match("ffn.0").meanCorrelationAfter() > 0.999);
+        var spaces = PermutationSpec.hubert(a.config()).spaces().keySet();
+        var recovery = pair.recovery(alignment.permutations(), spaces);
+        assertEquals(spaces.size(), recovery.size());
+        for (var r : recovery) assertEquals(r.units(), r.recovered(), r.space());
+        assertEquals(1.0, PlantedPair.Recovery.mean(recovery));
+        assertEquals(spaces.size(), PlantedPair.Recovery.table("planted recovery", recovery).rowCount());
+    }
+
+    @Test
+    void recoveryOfTheIdentityCountsTheUnitsThePlantLeftInPlace() {
+        var a = EncoderCheckpoint.load(Fixtures.hubert("hubert-tiny-base"));
+        var pair = PlantedPair.of(a, 5, 0.0);
+        var spec = PermutationSpec.hubert(a.config());
+        for (var r : pair.recovery(Permutations.identity(), spec.spaces().keySet())) {
+            int[] plant = pair.planted().effective(spec.space(r.space()));
+            int fixed = 0;
+            for (int i = 0; i < plant.length; i++) if (plant[i] == i) fixed++;
+            assertEquals(plant.length, r.units(), r.space());
+            assertEquals(fixed, r.recovered(), r.space());
+        }
+        assertTrue(Double.isNaN(PlantedPair.Recovery.mean(List.of())));
     }
 }

@@ -27,4 +27,16 @@ class SpaceDiagnosticsTest {
                 () -> SpaceDiagnostics.of("r", "attn.3", new double[4], 2, 2, new int[] {0, 1, 2}));
         assertTrue(e.getMessage().contains("attn.3"), e.getMessage());
     }
+
+    @Test
+    void tableRoundsToTheShownPrecisionAndKeepsTheOrder() {
+        var rows = java.util.List.of(new SpaceDiagnostics("cnn+ff", "ffn.0", 0.875, 0.0123456, 0.9876543),
+                new SpaceDiagnostics("cnn+ff", "cnn.1", 1.0, -0.25, 0.5));
+        var t = SpaceDiagnostics.table("Table II", rows);
+        assertEquals("Table II", t.name());
+        assertEquals(2, t.rowCount());
+        assertEquals("cnn.1", t.stringColumn("space").get(1));
+        assertEquals(org.permerge.correlate.TapStatistics.round(0.9876543), t.doubleColumn("corr after").get(0));
+        assertEquals(-0.25, t.doubleColumn("corr before").get(1));
+    }
 }

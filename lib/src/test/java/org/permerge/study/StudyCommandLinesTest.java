@@ -1,0 +1,29 @@
+package org.permerge.study;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.permerge.merge.MergeRecipe;
+
+class StudyCommandLinesTest {
+
+    @Test
+    void mergeLineNamesEveryPathRelativeToTheProject() {
+        Path root = Path.of("/p/permerge");
+        String line = StudyCommandLines.merge(root, Path.of("/p/permerge/models/a"), Path.of("/p/shared/b"),
+                Path.of("/p/permerge/results/x/calibration.jsonl"), MergeRecipe.CNN_FF_ATTN, 0.5,
+                Path.of("/p/permerge/results/x/cli-merge"), Path.of("/p/permerge/results/x/cli-table-ii.csv"));
+        assertEquals("./permerge merge --a models/a --b ../shared/b --calibration results/x/calibration.jsonl --recipe "
+                + MergeRecipe.CNN_FF_ATTN.label() + " --lambda 0.5 --out results/x/cli-merge --table-ii results/x/cli-table-ii.csv", line);
+    }
+
+    @Test
+    void aPathWithSpacesIsRefused() {
+        Path root = Path.of("/p/permerge");
+        var e = assertThrows(IllegalArgumentException.class, () -> StudyCommandLines.merge(root, Path.of("/p/my models/a"),
+                Path.of("/p/b"), Path.of("/p/c.jsonl"), MergeRecipe.IDENTITY, 1, Path.of("/p/o"), Path.of("/p/t.csv")));
+        assertEquals(true, e.getMessage().contains("my models"), e.getMessage());
+    }
+}
