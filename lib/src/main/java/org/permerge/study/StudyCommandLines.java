@@ -26,10 +26,10 @@ public final class StudyCommandLines {
     }
 
     /** The {@code ./permerge merge} line run from {@code root}, every path relative to it. */
-    static String merge(Path root, Path a, Path b, Path calibration, MergeRecipe recipe, double lambda, Path out, Path tableII) {
+    static String merge(Path root, Path a, Path b, Path calibration, MergeRecipe recipe, org.permerge.merge.Lambda lambda, Path out, Path tableII) {
         return String.join(" ", "./permerge merge", "--a", relative(root, a), "--b", relative(root, b),
                 "--calibration", relative(root, calibration), "--recipe", recipe.label(),
-                "--lambda", String.valueOf(lambda), "--out", relative(root, out), "--table-ii", relative(root, tableII));
+                "--lambda", lambda.toString(), "--out", relative(root, out), "--table-ii", relative(root, tableII));
     }
 
     private static String relative(Path root, Path p) {
