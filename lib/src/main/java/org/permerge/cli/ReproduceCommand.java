@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
                 "Presets: mini (the embedded mini world; the README's main command) and ci (a miniature that checks "
                 + "identity λ=1 ≡ A and cnn+ff+attn λ=0 ≈ B)."})
 public final class ReproduceCommand implements Callable<Integer> {
-    @Option(names = "--preset", paramLabel = "<mini|ci|file>", defaultValue = "mini",
+    @Option(names = "--preset", paramLabel = "<mini|mini-pairs|ci|file>", defaultValue = "mini",
             description = "built-in preset or a JSON config file (default: ${DEFAULT-VALUE})")
     String preset;
 

@@ -188,7 +188,7 @@ public record StudyConfig(String name, String description, List<Pair> pairs, Cor
 
     /** Names of the built-in presets. */
     public static List<String> presets() {
-        return List.of("mini", "ci");
+        return List.of("mini", "mini-pairs", "ci");
     }
 
     /** Parses a configuration; errors name the source and the field. */
