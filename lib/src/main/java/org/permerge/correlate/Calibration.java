@@ -3,7 +3,6 @@ package org.permerge.correlate;
 import org.permerge.Version;
 import org.permerge.audio.Manifest;
 import org.permerge.model.EncoderCheckpoint;
-import org.permerge.checkpoint.ModelHash;
 import org.permerge.extract.ExtractionSummary;
 import org.permerge.extract.PairedExtraction;
 import org.permerge.model.HubertEncoder;
@@ -110,8 +109,8 @@ public final class Calibration {
 
     private static Collected collect(EncoderCheckpoint a, EncoderCheckpoint b, Options options, Map<String, String> provenance,
                                      BiFunction<PairedExtraction, AlignmentStatistics, ExtractionSummary> body) {
-        String hashA = ModelHash.ofInference(a.weights());
-        String hashB = a.weights() == b.weights() ? hashA : ModelHash.ofInference(b.weights());
+        String hashA = a.inferenceHash();
+        String hashB = b.inferenceHash();
         Map<String, String> p = new LinkedHashMap<>();
         p.put("model.A", String.valueOf(a.source()));
         p.put("model.A.sha256", hashA);

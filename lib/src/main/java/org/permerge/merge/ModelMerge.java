@@ -1,7 +1,6 @@
 package org.permerge.merge;
 
 import org.permerge.Version;
-import org.permerge.checkpoint.ModelHash;
 import org.permerge.model.EncoderCheckpoint;
 import org.permerge.checkpoint.StateDict;
 import org.permerge.correlate.AlignmentStatistics;
@@ -63,8 +62,8 @@ public final class ModelMerge {
             throw new IllegalArgumentException("models A and B must have the same layer shapes: " + a.config() + " vs " + b.config());
         }
         StatisticsProvenance origin = stats.origin();
-        this.hashA = ModelHash.ofInference(a.weights());
-        this.hashB = a.weights() == b.weights() ? hashA : ModelHash.ofInference(b.weights());
+        this.hashA = a.inferenceHash();
+        this.hashB = b.inferenceHash();
         checkWeights(origin, hashA, hashB, a.source(), b.source());
     }
 

@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import org.permerge.checkpoint.CheckpointFormatException;
 import org.permerge.checkpoint.DType;
 import org.permerge.checkpoint.HubCache;
+import org.permerge.checkpoint.ModelHash;
 import org.permerge.checkpoint.ModelReference;
 import org.permerge.checkpoint.Preprocessor;
 import org.permerge.checkpoint.PyTorchZip;
@@ -49,6 +50,7 @@ public final class EncoderCheckpoint {
     private final String source;
     private final boolean storesMaskedSpecEmbed;
     private final List<String> notes;
+    private volatile String inferenceHash;
 
     private EncoderCheckpoint(EncoderConfig config, StateDict weights, Preprocessor preprocessor, KeyLayout keyLayout, String source,
                               boolean storesMaskedSpecEmbed, List<String> notes) {
@@ -305,6 +307,20 @@ public final class EncoderCheckpoint {
     /** Every tensor of {@link ParameterLayout#expectedShapes}, float32, current names, in transformers' order. */
     public StateDict weights() {
         return weights;
+    }
+
+    /**
+     * {@link ModelHash#ofInference} of the weights, computed once: every merge and every statistics run records or
+     * checks it, and the study merges the same two checkpoints many times (hashing Base-size weights takes about a
+     * second each).
+     */
+    public String inferenceHash() {
+        String h = inferenceHash;
+        if (h == null) {
+            h = ModelHash.ofInference(weights);
+            inferenceHash = h;
+        }
+        return h;
     }
 
     public Preprocessor preprocessor() {

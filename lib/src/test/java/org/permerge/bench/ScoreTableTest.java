@@ -14,11 +14,7 @@ class ScoreTableTest {
     private static final TaskSpec ASR = new TaskSpec("asr", Domain.SPEECH, Metric.ERROR_RATE, "text");
 
     private static TaskOutcome acc(TaskSpec t, int correct, int n) {
-        boolean[] ok = new boolean[n];
-        for (int i = 0; i < correct; i++) ok[i] = true;
-        String[] ids = new String[n];
-        for (int i = 0; i < n; i++) ids[i] = t.name() + i;
-        return TaskOutcome.ofCorrect(t, ids, ok);
+        return org.permerge.testing.Outcomes.accuracy(t, correct, n);
     }
 
     private static TaskOutcome wer(double rate) {

@@ -21,11 +21,7 @@ class ResultsWriterTest {
     private static final TaskSpec FAMILY = TaskSpec.classification("family", Domain.MUSIC, "family");
 
     private static TaskOutcome acc(TaskSpec t, int correct, int n) {
-        boolean[] ok = new boolean[n];
-        for (int i = 0; i < correct; i++) ok[i] = true;
-        String[] ids = new String[n];
-        for (int i = 0; i < n; i++) ids[i] = t.name() + i;
-        return TaskOutcome.ofCorrect(t, ids, ok);
+        return org.permerge.testing.Outcomes.accuracy(t, correct, n);
     }
 
     @Test
