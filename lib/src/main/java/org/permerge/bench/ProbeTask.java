@@ -60,16 +60,21 @@ public final class ProbeTask {
      * clips run faster but widen the intervals.
      */
     public static ProbeTask of(TaskSpec spec, Manifest manifest, int maxPerSplit, long seed) {
+        return of(spec, manifest, SplitCaps.each(Math.max(0, maxPerSplit)), seed);
+    }
+
+    /** The task with each split cut to its own cap (0 = no limit), ranked as {@link #of(TaskSpec, Manifest, int, long)} ranks. */
+    public static ProbeTask of(TaskSpec spec, Manifest manifest, SplitCaps caps, long seed) {
         ProbeTask t = of(spec, manifest);
-        if (maxPerSplit <= 0) return t;
-        cap(t.train, maxPerSplit, seed);
-        cap(t.dev, maxPerSplit, seed);
-        cap(t.test, maxPerSplit, seed);
+        if (caps.equals(SplitCaps.all())) return t;
+        cap(t.train, caps.train(), seed);
+        cap(t.dev, caps.dev(), seed);
+        cap(t.test, caps.test(), seed);
         return new ProbeTask(spec, Manifest.of(manifest.header(), t.clips(), manifest.audioRoot()));
     }
 
     private static void cap(List<Manifest.Clip> clips, int max, long seed) {
-        if (clips.size() <= max) return;
+        if (max <= 0 || clips.size() <= max) return;
         List<Manifest.Clip> keep = new ArrayList<>(clips);
         keep.sort(java.util.Comparator.comparing((Manifest.Clip c) -> ModelHash.combine(Long.toString(seed), c.id())));
         keep = new ArrayList<>(keep.subList(0, max));

@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
                 "Presets: mini (the embedded mini world; the README's main command) and ci (a miniature that checks "
                 + "identity λ=1 ≡ A and cnn+ff+attn λ=0 ≈ B)."})
 public final class ReproduceCommand implements Callable<Integer> {
-    @Option(names = "--preset", paramLabel = "<mini|mini-pairs|ci|file>", defaultValue = "mini",
+    @Option(names = "--preset", paramLabel = "<mini|ci|file>", defaultValue = "mini",
             description = "built-in preset or a JSON config file (default: ${DEFAULT-VALUE})")
     String preset;
 
@@ -51,7 +51,13 @@ public final class ReproduceCommand implements Callable<Integer> {
         Reproduction.Result r = Reproduction.run(config, project, dir);
         for (Reproduction.PairResult p : r.pairs()) {
             if (r.pairs().size() > 1) System.out.println("## Pair " + p.pair().name() + (p.pair().sharedInit() ? " (shared init)" : "") + "\n");
-            System.out.println(StudyResults.terminalTable(p.table()));
+            if (p.comparisonTable() != p.table()) {
+                System.out.println("Baselines and the pre-registered comparisons' rows, every test clip (comparison-table.md):\n");
+                System.out.println(StudyResults.terminalTable(p.comparisonTable()));
+                System.out.println("Every row of the λ sweep, on smaller sets: " + p.out().resolve("table.md") + "\n");
+            } else {
+                System.out.println(StudyResults.terminalTable(p.table()));
+            }
             System.out.print(StudyResults.comparisonsText(p.summary()));
             for (Map.Entry<String, Boolean> c : p.checks().entrySet()) {
                 System.out.println((c.getValue() ? "PASS  " : "FAIL  ") + c.getKey());

@@ -10,6 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import org.permerge.Version;
 import org.permerge.audio.Manifest;
 import org.permerge.bench.Domain;
@@ -19,6 +21,9 @@ import org.permerge.bench.Interval;
 import org.permerge.bench.LayerFeatures;
 import org.permerge.checkpoint.ModelHash;
 import org.permerge.bench.PairedBootstrap;
+import org.permerge.bench.Pooling;
+import org.permerge.bench.ProbeConfig;
+import org.permerge.bench.SplitCaps;
 import org.permerge.bench.ProbeFeatures;
 import org.permerge.bench.ProbeTask;
 import org.permerge.bench.ScoreTable;
@@ -73,14 +78,16 @@ public final class Reproduction {
      *
      * @param pair        the pair
      * @param out         its results folder (the run's folder for a single pair, else a sub-folder named after it)
-     * @param table       its scores
+     * @param table       its scores, every row on the λ sweep's clips
+     * @param comparisonTable the baselines and the rows the pre-registered comparisons use, on their large sets (the
+     *                    same table as {@code table} when the preset sets no {@code comparison_clips})
      * @param sweep       its merged models
      * @param diagnostics per recipe and space: moved fraction and matched correlation
      * @param checks      its identity checks
      * @param provenance  what was recorded in its provenance.json
      * @param summary     its part of summary.json
      */
-    public record PairResult(StudyConfig.Pair pair, Path out, ScoreTable table, List<SweepPoint> sweep, List<SpaceDiagnostics> diagnostics,
+    public record PairResult(StudyConfig.Pair pair, Path out, ScoreTable table, ScoreTable comparisonTable, List<SweepPoint> sweep, List<SpaceDiagnostics> diagnostics,
                              Map<String, Boolean> checks, Map<String, Object> provenance, StudySummary.PairSummary summary) {}
 
     private Reproduction() {}
@@ -172,63 +179,85 @@ public final class Reproduction {
         }
         seconds.put("matching", since(t));
 
-        // Tasks and the models to probe.
+        // Tasks and the models to probe: the λ sweep on small sets; the baselines and the rows a pre-registered
+        // comparison uses on large ones (the small sets lie inside the large, so those rows' features serve both).
         List<ProbeTask> tasks = new ArrayList<>();
+        List<ProbeTask> comparisonTasks = new ArrayList<>();
         List<String> taskManifests = new ArrayList<>(List.of(speech.checksum(), music.checksum()));
         for (StudyConfig.TaskEntry e : config.tasks()) {
             Manifest source = e.manifest() != null ? Manifest.read(StudyInputs.resolve(project, e.manifest()))
                     : e.domain() == Domain.SPEECH ? speech : music;
             if (e.manifest() != null) taskManifests.add(source.checksum());
             tasks.add(ProbeTask.of(e.spec(), source, config.maxClipsPerSplit(), config.seed()));
+            comparisonTasks.add(ProbeTask.of(e.spec(), source, config.comparisonCaps(), config.seed()));
         }
-        List<Manifest.Clip> probeClips = ProbeTask.union(tasks);
-        taskManifests.add(String.join(",", probeClips.stream().map(Manifest.Clip::id).toList()));
-        String probeSet = ModelHash.combine(taskManifests.toArray(new String[0]));
+        boolean tiered = !ProbeTask.union(comparisonTasks).equals(ProbeTask.union(tasks));
+        Set<String> large = new LinkedHashSet<>(List.of(FBANK, config.modelA().label(), config.modelB().label()));
+        large.addAll(config.comparisonRows());
+        ProbeSet small = ProbeSet.of(tasks, taskManifests, config.pooling());
+        ProbeSet big = tiered ? ProbeSet.of(comparisonTasks, taskManifests, config.pooling()) : small;
         FeatureCache cache = FeatureCache.inProject(project);
+        prov.put("evaluation", Map.of("pooling", config.pooling().label(),
+                "sweep_clips", Map.of("caps", SplitCaps.each(Math.max(0, config.maxClipsPerSplit())).toString(), "clips", small.clips().size()),
+                "comparison_clips", Map.of("caps", config.comparisonCaps().toString(), "clips", big.clips().size(), "rows", List.copyOf(large))));
 
-        ScoreTable.Builder table = ScoreTable.builder().setTasks(tasks.stream().map(ProbeTask::spec).toList())
-                .setBaseline(FBANK).setReferences(config.modelA().label(), config.modelB().label())
-                .optBootstrap(new PairedBootstrap(config.bootstrapReplicates(), config.seed()));
+        Scoring sweepScores = new Scoring(tasks, config);
+        Scoring comparisonScores = tiered ? new Scoring(comparisonTasks, config) : sweepScores;
         Map<String, Map<String, double[]>> layerWeights = new LinkedHashMap<>();
-        Map<String, Map<String, TaskOutcome>> rows = new LinkedHashMap<>();
+        Map<String, Seen> seen = new LinkedHashMap<>();
 
         t = Instant.now();
-        LayerFeatures fbank = cache.getOrCompute(FeatureCache.key("log-mel-80-mean-std", probeSet, FbankFeatures.KIND),
-                Map.of("model", FBANK), () -> FbankFeatures.compute(probeClips));
-        probe(FBANK, fbank, tasks, config, table, layerWeights, rows);
-        probe(config.modelA().label(), features(a.config(), a.weights(), a.preprocessor(), probeClips, probeSet, cache, config, "A"),
-                tasks, config, table, layerWeights, rows);
-        probe(config.modelB().label(), features(b.config(), b.weights(), b.preprocessor(), probeClips, probeSet, cache, config, "B"),
-                tasks, config, table, layerWeights, rows);
-        seconds.put("baseline_and_endpoint_probes", since(t));
-
-        // Merges: the recipes at the main λ, then the sweep.
-        t = Instant.now();
+        LayerFeatures fbank = cache.getOrCompute(FeatureCache.key("log-mel-80-mean-std", big.key(), FbankFeatures.KIND),
+                Map.of("model", FBANK), () -> FbankFeatures.compute(big.clips()));
+        // Probes train on a second thread while the next model's features are extracted: both run single-threaded
+        // torch ops, so a 2-core machine does both at once. One probe thread keeps the rows' order and only one
+        // autograd session at a time.
         List<SweepPoint> sweep = new ArrayList<>();
-        List<SweepPoint> todo = config.points();
         Map<String, Object> repairs = new LinkedHashMap<>();
         Map<String, Object> merges = new LinkedHashMap<>();
-        // measured REPAIR runs every repaired merge over the calibration clips: load them once, not per merge
-        CalibrationAudio repairAudio = config.repairMode() == Repair.Mode.MEASURED
-                ? CalibrationAudio.prepared(prepared(calibration, a.preprocessor(), a.config()), config.batchSize()) : null;
-        for (SweepPoint p : todo) {
-            ModelMerge.Result merge = ModelMerge.builder().setModelA(a).setModelB(b).setStatistics(stats).setRecipe(p.recipe())
-                    .setLambda(p.lambda()).optAlignment(alignments.get(p.recipe()))
-                    .optRepair(p.repairMode(), p.repairMode() == Repair.Mode.MEASURED ? repairAudio : null).build().run();
-            if (p.repair()) {
-                repairs.put(p.model(), merge.repairs().stream().map(x -> x.space() + (x.applied() ? " applied" : " n/a: " + x.note())).toList());
+        ProbeQueue queue = new ProbeQueue();
+        try {
+            queue.submit(() -> score(FBANK, fbank, true, tiered, sweepScores, comparisonScores, layerWeights));
+            LayerFeatures fa = features(a.config(), a.weights(), a.preprocessor(), big, cache, config, "A", seen);
+            queue.submit(() -> score(config.modelA().label(), fa, true, tiered, sweepScores, comparisonScores, layerWeights));
+            LayerFeatures fb = features(b.config(), b.weights(), b.preprocessor(), big, cache, config, "B", seen);
+            queue.submit(() -> score(config.modelB().label(), fb, true, tiered, sweepScores, comparisonScores, layerWeights));
+            seconds.put("baseline_and_endpoint_features", since(t));
+
+            // Merges: the recipes at the main λ, then the sweep.
+            t = Instant.now();
+            List<SweepPoint> todo = config.points();
+            // measured REPAIR runs every repaired merge over the calibration clips: load them once, not per merge
+            CalibrationAudio repairAudio = config.repairMode() == Repair.Mode.MEASURED
+                    ? CalibrationAudio.prepared(prepared(calibration, a.preprocessor(), a.config()), config.batchSize()) : null;
+            for (SweepPoint p : todo) {
+                ModelMerge.Result merge = ModelMerge.builder().setModelA(a).setModelB(b).setStatistics(stats).setRecipe(p.recipe())
+                        .setLambda(p.lambda()).optAlignment(alignments.get(p.recipe()))
+                        .optRepair(p.repairMode(), p.repairMode() == Repair.Mode.MEASURED ? repairAudio : null).build().run();
+                if (p.repair()) {
+                    repairs.put(p.model(), merge.repairs().stream().map(x -> x.space() + (x.applied() ? " applied" : " n/a: " + x.note())).toList());
+                }
+                merges.put(p.model(), merge.provenance());
+                boolean isLarge = large.contains(p.model());
+                // The merged model keeps A's preprocessing.
+                LayerFeatures fm = features(a.config(), merge.merged().weights(), a.preprocessor(), isLarge ? big : small, cache, config,
+                        p.model(), seen);
+                queue.submit(() -> score(p.model(), fm, isLarge, tiered, sweepScores, comparisonScores, layerWeights));
+                sweep.add(p);
             }
-            merges.put(p.model(), merge.provenance());
-            // The merged model keeps A's preprocessing.
-            probe(p.model(), features(a.config(), merge.merged().weights(), a.preprocessor(), probeClips, probeSet, cache, config, p.model()),
-                    tasks, config, table, layerWeights, rows);
-            sweep.add(p);
+            seconds.put("merges_and_features", since(t));
+            t = Instant.now();
+            queue.finish();
+            seconds.put("probes_left_after_the_last_merge", since(t));
+        } finally {
+            queue.close();
         }
-        seconds.put("merges_and_probes", since(t));
         prov.put("repair", repairs);
         prov.put("merges", merges);
 
-        ScoreTable scores = table.build();
+        ScoreTable scores = sweepScores.table.build();
+        ScoreTable decisive = tiered ? comparisonScores.table.build() : scores;
+        Map<String, Map<String, TaskOutcome>> rows = sweepScores.rows;
         Map<String, Boolean> checks = config.checks() ? checks(scores, config, rows) : Map.of();
         prov.put("checks", checks);
         prov.put("feature_cache", Map.of("dir", cache.dir().toString(), "hits", cache.hits(), "misses", cache.misses()));
@@ -237,9 +266,9 @@ public final class Reproduction {
         prov.put("seconds", seconds);
         Duration elapsed = Duration.between(t0, Instant.now());
         prov.put("elapsed_seconds", elapsed.toMillis() / 1000.0);
-        ResultsWriter.write(out, scores, sweep, diagnostics, layerWeights, prov);
-        StudySummary.PairSummary summary = StudyResults.pairSummary(pair, config, scores, sweep, tableIi);
-        return new PairResult(pair, out, scores, sweep, diagnostics, checks, prov, summary);
+        ResultsWriter.write(out, scores, tiered ? decisive : null, sweep, diagnostics, layerWeights, prov);
+        StudySummary.PairSummary summary = StudyResults.pairSummary(pair, config, decisive, scores, sweep, tableIi);
+        return new PairResult(pair, out, scores, decisive, sweep, diagnostics, checks, prov, summary);
     }
 
     /**
@@ -270,28 +299,133 @@ public final class Reproduction {
         return out;
     }
 
-    private static void probe(String model, LayerFeatures features, List<ProbeTask> tasks, StudyConfig config,
-                              ScoreTable.Builder table, Map<String, Map<String, double[]>> layerWeights,
-                              Map<String, Map<String, TaskOutcome>> rows) {
-        for (ProbeTask task : tasks) {
-            ProbeTask.Result r = task.evaluateWithProbe(features, config.probe());
-            table.add(model, r.outcome());
-            layerWeights.computeIfAbsent(model, k -> new LinkedHashMap<>()).put(task.spec().name(), r.probe().layerWeights());
-            rows.computeIfAbsent(model, k -> new LinkedHashMap<>()).put(task.spec().name(), r.outcome());
-            System.err.printf(Locale.ROOT, "permerge: %-32s %-10s %.1f %%%n", model, task.spec().name(), 100 * r.outcome().value());
+    /**
+     * The probe thread: jobs run one after another in submission order; the first failure is rethrown by
+     * {@link #submit} or {@link #finish}, so a broken probe stops the study instead of leaving a row out.
+     */
+    private static final class ProbeQueue implements AutoCloseable {
+        private final java.util.concurrent.ExecutorService executor = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread th = new Thread(r, "permerge-probes");
+            th.setDaemon(true);
+            return th;
+        });
+        private final List<java.util.concurrent.Future<?>> pending = new ArrayList<>();
+
+        void submit(Runnable job) {
+            rethrowFinished();
+            pending.add(executor.submit(job));
+        }
+
+        void finish() {
+            for (java.util.concurrent.Future<?> f : pending) await(f);
+            pending.clear();
+        }
+
+        private void rethrowFinished() {
+            for (java.util.concurrent.Future<?> f : pending) if (f.isDone()) await(f);
+        }
+
+        private static void await(java.util.concurrent.Future<?> f) {
+            try {
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the probes", e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                Throwable c = e.getCause();
+                if (c instanceof RuntimeException r) throw r;
+                if (c instanceof Error err) throw err;
+                throw new IllegalStateException("a probe failed: " + c, c);
+            }
+        }
+
+        @Override
+        public void close() {
+            executor.shutdownNow();
         }
     }
 
+    /** One evaluation tier: its tasks, the score table its rows go into, and each row's per-task outcomes. */
+    private static final class Scoring {
+        final List<ProbeTask> tasks;
+        final ProbeConfig probe;
+        final ScoreTable.Builder table;
+        final Map<String, Map<String, TaskOutcome>> rows = new LinkedHashMap<>();
+
+        Scoring(List<ProbeTask> tasks, StudyConfig config) {
+            this.tasks = tasks;
+            this.probe = config.probe();
+            this.table = ScoreTable.builder().setTasks(tasks.stream().map(ProbeTask::spec).toList())
+                    .setBaseline(FBANK).setReferences(config.modelA().label(), config.modelB().label())
+                    .optBootstrap(new PairedBootstrap(config.bootstrapReplicates(), config.seed()));
+        }
+
+        /** Trains a probe per task on the model's features and adds the row; returns task → layer weights. */
+        Map<String, double[]> add(String model, LayerFeatures features) {
+            Map<String, double[]> weights = new LinkedHashMap<>();
+            for (ProbeTask task : tasks) {
+                ProbeTask.Result r = task.evaluateWithProbe(features, probe);
+                table.add(model, r.outcome());
+                weights.put(task.spec().name(), r.probe().layerWeights());
+                rows.computeIfAbsent(model, k -> new LinkedHashMap<>()).put(task.spec().name(), r.outcome());
+                System.err.printf(Locale.ROOT, "permerge: %-32s %-10s %.1f %% of %d test clips%n", model, task.spec().name(),
+                        100 * r.outcome().value(), task.test().size());
+            }
+            return weights;
+        }
+    }
+
+    /**
+     * Scores one model: on the sweep's sets always, and on the comparisons' large sets too where it is a baseline or a
+     * row a comparison uses (its layer weights are then the large sets').
+     */
+    private static void score(String model, LayerFeatures features, boolean large, boolean tiered, Scoring sweep, Scoring comparisons,
+                              Map<String, Map<String, double[]>> layerWeights) {
+        layerWeights.put(model, sweep.add(model, features));
+        if (large && tiered) layerWeights.put(model, comparisons.add(model, features));
+    }
+
+    /**
+     * The clips one evaluation tier extracts features for, with the key naming them in the feature cache (task
+     * manifests, clip ids, pooling).
+     */
+    private record ProbeSet(List<Manifest.Clip> clips, String key, Pooling pooling, Set<String> ids) {
+        static ProbeSet of(List<ProbeTask> tasks, List<String> taskManifests, Pooling pooling) {
+            List<Manifest.Clip> clips = ProbeTask.union(tasks);
+            List<String> parts = new ArrayList<>(taskManifests);
+            parts.add(String.join(",", clips.stream().map(Manifest.Clip::id).toList()));
+            Set<String> ids = new java.util.HashSet<>();
+            for (Manifest.Clip c : clips) ids.add(c.id());
+            return new ProbeSet(clips, ModelHash.combine(parts.toArray(new String[0])), pooling, ids);
+        }
+    }
+
+    /**
+     * A model's pooled features over a probe set, from the cache or the encoder. {@code seen} maps weights hashes to
+     * features already made in this pair: a merge equal to a model probed before (identity at λ = 1 is A) reuses
+     * them, so its row is the same model's row to the last prediction, and a small set reuses a large set's
+     * features, which cover it.
+     */
     private static LayerFeatures features(org.permerge.model.EncoderConfig config, StateDict weights, Preprocessor pre,
-                                          List<Manifest.Clip> clips, String probeSet, FeatureCache cache, StudyConfig study,
-                                          String label) {
-        String key = FeatureCache.key(ModelHash.of(weights), ModelHash.combine(probeSet, pre.toString()), "hidden-states-mean");
-        return cache.getOrCompute(key, Map.of("model", label), () -> {
+                                          ProbeSet set, FeatureCache cache, StudyConfig study, String label,
+                                          Map<String, Seen> seen) {
+        String hash = ModelHash.of(weights);
+        Seen before = seen.get(hash);
+        if (before != null && (before.set() == set || before.set().ids().containsAll(set.ids()))) return before.features();
+        // mean pooling keeps its old cache key, so earlier caches stay valid
+        String kind = set.pooling() == Pooling.MEAN ? "hidden-states-mean" : "hidden-states-" + set.pooling().label();
+        String key = FeatureCache.key(hash, ModelHash.combine(set.key(), pre.toString()), kind);
+        LayerFeatures f = cache.getOrCompute(key, Map.of("model", label, "pooling", set.pooling().label()), () -> {
             try (HubertEncoder enc = HubertEncoder.create(config, weights)) {
-                return ProbeFeatures.hiddenStates(enc, pre, clips, study.batchSize(), label);
+                return ProbeFeatures.hiddenStates(enc, pre, set.clips(), study.batchSize(), label, set.pooling());
             }
         });
+        seen.put(hash, new Seen(set, f));
+        return f;
     }
+
+    /** Features made for one set of clips. */
+    private record Seen(ProbeSet set, LayerFeatures features) {}
 
     private static Map<String, Object> describe(StudyConfig.ModelSource src, EncoderCheckpoint c) {
         Map<String, Object> m = new LinkedHashMap<>();

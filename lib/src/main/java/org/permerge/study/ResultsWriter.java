@@ -28,20 +28,32 @@ public final class ResultsWriter {
     /** File names inside a results folder. */
     public static final String TABLE_CSV = "table.csv", TABLE_MD = "table.md", SIGNIFICANCE_MD = "significance.md",
             TABLE_II_CSV = "table-ii.csv", TABLE_II_MD = "table-ii.md", PLOTS_HTML = "plots.html",
-            PROVENANCE_JSON = "provenance.json", LAYER_WEIGHTS_CSV = "layer-weights.csv";
+            PROVENANCE_JSON = "provenance.json", LAYER_WEIGHTS_CSV = "layer-weights.csv",
+            COMPARISON_TABLE_CSV = "comparison-table.csv", COMPARISON_TABLE_MD = "comparison-table.md";
 
     private ResultsWriter() {}
 
     /**
      * Writes every file; returns the paths written.
      *
+     * @param table        every row, on the λ sweep's clips
+     * @param comparisonTable the baselines and the rows of the pre-registered comparisons on their large sets, or
+     *                     {@code null} when the study probes every row on the same clips
      * @param layerWeights model → task → the probe's softmax layer weights
      */
-    public static List<Path> write(Path out, ScoreTable table, List<SweepPoint> sweep, List<SpaceDiagnostics> diagnostics,
-                                   Map<String, Map<String, double[]>> layerWeights, Map<String, Object> provenance) {
+    public static List<Path> write(Path out, ScoreTable table, ScoreTable comparisonTable, List<SweepPoint> sweep,
+                                   List<SpaceDiagnostics> diagnostics, Map<String, Map<String, double[]>> layerWeights,
+                                   Map<String, Object> provenance) {
         List<Path> written = new ArrayList<>();
         written.add(put(out.resolve(TABLE_CSV), table.toCsv()));
-        written.add(put(out.resolve(TABLE_MD), "# Results\n\n" + table.toMarkdown()));
+        written.add(put(out.resolve(TABLE_MD), "# Results\n\n" + (comparisonTable == null ? ""
+                : "Every row on the λ sweep's clips (" + testClips(table) + "); the pre-registered comparisons' rows on all their"
+                + " test clips are in " + COMPARISON_TABLE_MD + ".\n\n") + table.toMarkdown()));
+        if (comparisonTable != null) {
+            written.add(put(out.resolve(COMPARISON_TABLE_CSV), comparisonTable.toCsv()));
+            written.add(put(out.resolve(COMPARISON_TABLE_MD), "# Results of the rows the pre-registered comparisons use\n\n"
+                    + "Probed on the large sets (" + testClips(comparisonTable) + ").\n\n" + comparisonTable.toMarkdown()));
+        }
         written.add(put(out.resolve(SIGNIFICANCE_MD), significance(table, sweep)));
         written.add(put(out.resolve(TABLE_II_CSV), tableIiCsv(diagnostics)));
         written.add(put(out.resolve(TABLE_II_MD), tableIiMarkdown(diagnostics)));
@@ -50,6 +62,14 @@ public final class ResultsWriter {
         written.add(put(out.resolve(PROVENANCE_JSON),
                 new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(provenance) + "\n"));
         return written;
+    }
+
+    /** Test clips per task of a table, e.g. {@code word 333, speaker 334 test clips}. */
+    static String testClips(ScoreTable table) {
+        List<String> parts = new ArrayList<>();
+        String any = table.models().get(0);
+        for (TaskSpec t : table.tasks()) parts.add(t.name() + " " + table.outcome(any, t).size());
+        return String.join(", ", parts) + " test clips";
     }
 
     /** Permutation against plain interpolation at the same λ and REPAIR setting: McNemar per task and paired score CIs. */

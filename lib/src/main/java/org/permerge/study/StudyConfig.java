@@ -6,7 +6,9 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import org.permerge.bench.Domain;
 import org.permerge.bench.PairedBootstrap;
+import org.permerge.bench.Pooling;
 import org.permerge.bench.ProbeConfig;
+import org.permerge.bench.SplitCaps;
 import org.permerge.bench.TaskSpec;
 import org.permerge.merge.Lambda;
 import org.permerge.merge.MergeRecipe;
@@ -50,7 +52,11 @@ import java.util.Set;
  * @param batchSize   clips per forward pass
  * @param checks      whether to check identity λ=1 ≡ A and the main recipe λ=0 ≈ B
  * @param threads     libtorch intra-op threads for the run (0 = libtorch's default)
- * @param maxClipsPerSplit cap on each task's train, dev and test clips (0 = all), seeded
+ * @param maxClipsPerSplit cap on each task's train, dev and test clips (0 = all), seeded, for the rows of the
+ *                    λ sweep
+ * @param comparisonClips caps for the baselines and the rows a pre-registered comparison uses ({@code
+ *                    comparison_clips}: large sets so that the comparisons decide); {@code null}: the sweep's caps
+ * @param pooling     how hidden states are pooled per clip for the probe ({@code probe.pooling})
  * @param json        the configuration as read (recorded in provenance)
  */
 public record StudyConfig(String name, String description, List<Pair> pairs, CorpusSource speech,
@@ -58,7 +64,7 @@ public record StudyConfig(String name, String description, List<Pair> pairs, Cor
                           Lambda lambda, List<MergeRecipe> sweepRecipes, List<Lambda> sweepLambdas, List<Repair.Mode> repairModes,
                           List<Comparison> comparisons,
                           ProbeConfig probe, int bootstrapReplicates, long seed, int batchSize, boolean checks, int threads,
-                          int maxClipsPerSplit, String json) {
+                          int maxClipsPerSplit, SplitCaps comparisonClips, Pooling pooling, String json) {
 
     /**
      * A model: a Hugging Face folder, optionally with its weights replaced by seeded random ones of the same
@@ -118,7 +124,7 @@ public record StudyConfig(String name, String description, List<Pair> pairs, Cor
         if (!pairs.contains(p)) throw new IllegalArgumentException("study '" + name + "' has no pair " + p.name());
         return new StudyConfig(name, description, List.of(p), speech, music, calibrationClipsPerDomain, tasks, recipes, lambda,
                 sweepRecipes, sweepLambdas, repairModes, comparisons, probe, bootstrapReplicates, seed, batchSize, checks, threads,
-                maxClipsPerSplit, json);
+                maxClipsPerSplit, comparisonClips, pooling, json);
     }
 
     /**
@@ -188,7 +194,7 @@ public record StudyConfig(String name, String description, List<Pair> pairs, Cor
 
     /** Names of the built-in presets. */
     public static List<String> presets() {
-        return List.of("mini", "mini-pairs", "ci");
+        return List.of("mini", "ci");
     }
 
     /** Parses a configuration; errors name the source and the field. */
@@ -214,6 +220,7 @@ public record StudyConfig(String name, String description, List<Pair> pairs, Cor
                     dbl(probe, "weight_decay", d.weightDecay()), intOr(probe, "batch_size", d.batchSize()),
                     intOr(probe, "max_epochs", d.maxEpochs()), intOr(probe, "patience", d.patience()),
                     (long) dbl(probe, "seed", d.seed()));
+            Pooling pooling = probe.has("pooling") ? field("probe.pooling", () -> Pooling.parse(probe.get("pooling").getAsString())) : Pooling.MEAN;
             List<MergeRecipe> recipes = recipes(o, "recipes", source);
             List<MergeRecipe> sweepRecipes = sweep.has("recipes") ? recipes(sweep, "recipes", "sweep.recipes") : List.of();
             List<Lambda> lambdas = new ArrayList<>();
@@ -240,7 +247,15 @@ public record StudyConfig(String name, String description, List<Pair> pairs, Cor
                     main, sweepRecipes, lambdas, repair, List.copyOf(comparisons), pc,
                     intOr(o, "bootstrap_replicates", PairedBootstrap.DEFAULT_REPLICATES), (long) dbl(o, "seed", 0),
                     intOr(o, "batch_size", 8), !o.has("checks") || o.get("checks").getAsBoolean(),
-                    intOr(o, "threads", 0), intOr(o, "max_clips_per_split", 0), json);
+                    intOr(o, "threads", 0), intOr(o, "max_clips_per_split", 0), comparisonClips(o), pooling, json);
+            SplitCaps big = c.comparisonCaps();
+            int small = c.maxClipsPerSplit();
+            for (int[] cap : new int[][] {{big.train()}, {big.dev()}, {big.test()}}) {
+                if (cap[0] != 0 && (small <= 0 || cap[0] < small)) {
+                    throw new IllegalArgumentException("comparison_clips (" + big + ") must keep at least max_clips_per_split = " + small
+                            + " clips per split (or 0 = all): the sweep's sets must lie inside the comparisons' sets");
+                }
+            }
             Set<String> rows = new LinkedHashSet<>();
             for (SweepPoint p : c.points()) rows.add(p.model());
             for (Comparison k : comparisons) {
@@ -259,6 +274,27 @@ public record StudyConfig(String name, String description, List<Pair> pairs, Cor
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
         }
+    }
+
+    private static SplitCaps comparisonClips(JsonObject o) {
+        if (!o.has("comparison_clips")) return null;
+        JsonObject c = o.getAsJsonObject("comparison_clips");
+        return field("comparison_clips", () -> new SplitCaps(intOr(c, "train", 0), intOr(c, "dev", 0), intOr(c, "test", 0)));
+    }
+
+    /** The caps of the baselines' and the pre-registered comparisons' rows (the sweep's when the preset sets none). */
+    public SplitCaps comparisonCaps() {
+        return comparisonClips != null ? comparisonClips : SplitCaps.each(Math.max(0, maxClipsPerSplit));
+    }
+
+    /** The rows the pre-registered comparisons use (probed on {@link #comparisonCaps()}). */
+    public Set<String> comparisonRows() {
+        Set<String> rows = new LinkedHashSet<>();
+        for (Comparison c : comparisons) {
+            rows.add(c.a().row());
+            rows.add(c.b().row());
+        }
+        return rows;
     }
 
     /** Every distinct recipe the study needs statistics matched for, main recipes first. */
@@ -282,7 +318,7 @@ public record StudyConfig(String name, String description, List<Pair> pairs, Cor
     public StudyConfig withThreads(int n) {
         if (n < 0) throw new IllegalArgumentException("threads must be ≥ 0, got " + n);
         return new StudyConfig(name, description, pairs, speech, music, calibrationClipsPerDomain, tasks, recipes, lambda,
-                sweepRecipes, sweepLambdas, repairModes, comparisons, probe, bootstrapReplicates, seed, batchSize, checks, n, maxClipsPerSplit, json);
+                sweepRecipes, sweepLambdas, repairModes, comparisons, probe, bootstrapReplicates, seed, batchSize, checks, n, maxClipsPerSplit, comparisonClips, pooling, json);
     }
 
     /** The configuration as JSON text. */

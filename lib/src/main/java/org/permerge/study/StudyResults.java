@@ -28,20 +28,34 @@ public final class StudyResults {
 
     private StudyResults() {}
 
-    /** One pair's part of summary.json. */
-    public static StudySummary.PairSummary pairSummary(StudyConfig.Pair pair, StudyConfig config, ScoreTable table, List<SweepPoint> sweep,
-                                                       List<StudySummary.SpaceRow> tableIi) {
+    /**
+     * One pair's part of summary.json: each row and baseline from {@code comparisonTable} where it is there (the
+     * large sets), else from {@code sweepTable}; the pre-registered comparisons from {@code comparisonTable}.
+     */
+    public static StudySummary.PairSummary pairSummary(StudyConfig.Pair pair, StudyConfig config, ScoreTable comparisonTable,
+                                                       ScoreTable sweepTable, List<SweepPoint> sweep, List<StudySummary.SpaceRow> tableIi) {
         List<StudySummary.Row> rows = new ArrayList<>();
         for (SweepPoint p : sweep) {
-            rows.add(new StudySummary.Row(p.recipe().label(), p.lambda().toString(), p.repairMode().label(), tasks(table, p.model()),
-                    averages(table, p.model())));
+            ScoreTable t = tableOf(p.model(), comparisonTable, sweepTable);
+            rows.add(new StudySummary.Row(p.recipe().label(), p.lambda().toString(), p.repairMode().label(), tasks(t, p.model()),
+                    averages(t, p.model()), evaluation(t, comparisonTable, sweepTable)));
         }
-        List<StudySummary.Baseline> baselines = List.of(
-                new StudySummary.Baseline("fbank", tasks(table, Reproduction.FBANK), averages(table, Reproduction.FBANK)),
-                new StudySummary.Baseline("A", tasks(table, pair.modelA().label()), averages(table, pair.modelA().label())),
-                new StudySummary.Baseline("B", tasks(table, pair.modelB().label()), averages(table, pair.modelB().label())));
+        List<StudySummary.Baseline> baselines = new ArrayList<>();
+        String[][] names = {{"fbank", Reproduction.FBANK}, {"A", pair.modelA().label()}, {"B", pair.modelB().label()}};
+        for (String[] n : names) {
+            ScoreTable t = tableOf(n[1], comparisonTable, sweepTable);
+            baselines.add(new StudySummary.Baseline(n[0], tasks(t, n[1]), averages(t, n[1]), evaluation(t, comparisonTable, sweepTable)));
+        }
         return new StudySummary.PairSummary(pair.name(), pair.modelA().path(), pair.modelB().path(), pair.sharedInit(), rows, baselines,
-                tableIi, comparisons(table, config.comparisons()));
+                tableIi, comparisons(comparisonTable, config.comparisons()));
+    }
+
+    private static ScoreTable tableOf(String model, ScoreTable comparisonTable, ScoreTable sweepTable) {
+        return comparisonTable.models().contains(model) ? comparisonTable : sweepTable;
+    }
+
+    private static String evaluation(ScoreTable used, ScoreTable comparisonTable, ScoreTable sweepTable) {
+        return used == comparisonTable && comparisonTable != sweepTable ? StudySummary.COMPARISON : StudySummary.SWEEP;
     }
 
     /**
@@ -67,7 +81,9 @@ public final class StudyResults {
 
     private static Map<String, StudySummary.Estimate> tasks(ScoreTable table, String model) {
         Map<String, StudySummary.Estimate> m = new LinkedHashMap<>();
-        for (TaskSpec t : table.tasks()) m.put(t.name(), estimate(table.interval(model, ScoreTable.Column.task(t, ScoreTable.Scale.RAW))));
+        for (TaskSpec t : table.tasks()) {
+            m.put(t.name(), estimate(table.interval(model, ScoreTable.Column.task(t, ScoreTable.Scale.RAW)), table.outcome(model, t).size()));
+        }
         return m;
     }
 
@@ -76,14 +92,16 @@ public final class StudyResults {
         for (Domain d : new Domain[] {Domain.SPEECH, Domain.MUSIC, null}) {
             Interval iv = table.interval(model, ScoreTable.Column.average(d, ScoreTable.Scale.RAW));
             // a domain without tasks has no average
-            if (!Double.isNaN(iv.estimate())) m.put(d == null ? "overall" : d.name().toLowerCase(Locale.ROOT), estimate(iv));
+            int clips = 0;
+            for (TaskSpec t : table.tasks()) if (d == null || t.domain() == d) clips += table.outcome(model, t).size();
+            if (!Double.isNaN(iv.estimate())) m.put(d == null ? "overall" : d.name().toLowerCase(Locale.ROOT), estimate(iv, clips));
         }
         return m;
     }
 
     /** The table's percent → a fraction. */
-    private static StudySummary.Estimate estimate(Interval iv) {
-        return new StudySummary.Estimate(iv.estimate() / 100, iv.lower() / 100, iv.upper() / 100);
+    private static StudySummary.Estimate estimate(Interval iv, int testClips) {
+        return new StudySummary.Estimate(iv.estimate() / 100, iv.lower() / 100, iv.upper() / 100, testClips);
     }
 
     /** Whether a task's normalised score is well-conditioned: |s_ref − s_fbank| ≥ {@link #MIN_NORMALISATION_SPAN}. */

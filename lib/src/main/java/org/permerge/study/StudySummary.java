@@ -37,8 +37,21 @@ public record StudySummary(String preset, List<PairSummary> pairs) {
     /** Baseline names. */
     public static final Set<String> BASELINES = Set.of("fbank", "A", "B");
 
-    /** A value with its 95 % interval {@code [low, high]}. */
-    public record Estimate(double accuracy, double low, double high) {}
+    /**
+     * A value with its 95 % interval {@code [low, high]}, and the test clips it rests on ({@code test_clips}; for an
+     * average the sum over its tasks; 0 = not recorded, as in files from before it was).
+     */
+    public record Estimate(double accuracy, double low, double high, int testClips) {
+        /** The interval's half-width (a fraction). */
+        public double halfWidth() {
+            return (high - low) / 2;
+        }
+    }
+
+    /** A row probed on the large sets of the pre-registered comparisons. */
+    public static final String COMPARISON = "comparison";
+    /** A row probed on the λ sweep's smaller sets. */
+    public static final String SWEEP = "sweep";
 
     /**
      * One merged model.
@@ -48,11 +61,13 @@ public record StudySummary(String preset, List<PairSummary> pairs) {
      * @param repair   {@code none}, {@code closed} or {@code measured}
      * @param tasks    per task
      * @param averages {@code speech}, {@code music}, {@code overall} (those with tasks)
+     * @param evaluation {@link #COMPARISON} or {@link #SWEEP}: which clips it was probed on
      */
-    public record Row(String recipe, String lambda, String repair, Map<String, Estimate> tasks, Map<String, Estimate> averages) {}
+    public record Row(String recipe, String lambda, String repair, Map<String, Estimate> tasks, Map<String, Estimate> averages,
+                      String evaluation) {}
 
-    /** A baseline row: {@code fbank}, {@code A} or {@code B}. */
-    public record Baseline(String name, Map<String, Estimate> tasks, Map<String, Estimate> averages) {}
+    /** A baseline row: {@code fbank}, {@code A} or {@code B}, with the clips it was probed on (as {@link Row}). */
+    public record Baseline(String name, Map<String, Estimate> tasks, Map<String, Estimate> averages, String evaluation) {}
 
     /** One space of Table II (from the {@code cnn+all} alignment): units, moved fraction, mean correlation before and after. */
     public record SpaceRow(String space, int units, double moved, double corrIdentity, double corrMatched) {}
@@ -83,6 +98,7 @@ public record StudySummary(String preset, List<PairSummary> pairs) {
                 if (l.isGlobal()) x.addProperty("lambda", Double.parseDouble(r.lambda()));
                 else x.addProperty("lambda", r.lambda());
                 x.addProperty("repair", r.repair());
+                x.addProperty("evaluation", r.evaluation());
                 x.add("tasks", estimates(r.tasks()));
                 x.add("averages", estimates(r.averages()));
                 rows.add(x);
@@ -92,6 +108,7 @@ public record StudySummary(String preset, List<PairSummary> pairs) {
             for (Baseline b : p.baselines()) {
                 JsonObject x = new JsonObject();
                 x.addProperty("name", b.name());
+                x.addProperty("evaluation", b.evaluation());
                 x.add("tasks", estimates(b.tasks()));
                 x.add("averages", estimates(b.averages()));
                 bs.add(x);
@@ -130,6 +147,7 @@ public record StudySummary(String preset, List<PairSummary> pairs) {
             JsonObject x = new JsonObject();
             x.addProperty("accuracy", e.accuracy());
             x.add("ci", interval(e.low(), e.high()));
+            if (e.testClips() > 0) x.addProperty("test_clips", e.testClips());
             o.add(k, x);
         });
         return o;
@@ -177,12 +195,13 @@ public record StudySummary(String preset, List<PairSummary> pairs) {
             for (JsonElement re : p.getAsJsonArray("rows")) {
                 JsonObject r = re.getAsJsonObject();
                 rows.add(new Row(r.get("recipe").getAsString(), lambdaText(r.get("lambda")), r.get("repair").getAsString(),
-                        estimates(r.getAsJsonObject("tasks")), estimates(r.getAsJsonObject("averages"))));
+                        estimates(r.getAsJsonObject("tasks")), estimates(r.getAsJsonObject("averages")), evaluation(r)));
             }
             List<Baseline> baselines = new ArrayList<>();
             for (JsonElement be : p.getAsJsonArray("baselines")) {
                 JsonObject b = be.getAsJsonObject();
-                baselines.add(new Baseline(b.get("name").getAsString(), estimates(b.getAsJsonObject("tasks")), estimates(b.getAsJsonObject("averages"))));
+                baselines.add(new Baseline(b.get("name").getAsString(), estimates(b.getAsJsonObject("tasks")), estimates(b.getAsJsonObject("averages")),
+                        evaluation(b)));
             }
             List<SpaceRow> t2 = new ArrayList<>();
             for (JsonElement se : p.getAsJsonArray("table_ii")) {
@@ -212,9 +231,15 @@ public record StudySummary(String preset, List<PairSummary> pairs) {
         for (Map.Entry<String, JsonElement> e : o.entrySet()) {
             JsonObject x = e.getValue().getAsJsonObject();
             JsonArray ci = x.getAsJsonArray("ci");
-            m.put(e.getKey(), new Estimate(x.get("accuracy").getAsDouble(), ci.get(0).getAsDouble(), ci.get(1).getAsDouble()));
+            m.put(e.getKey(), new Estimate(x.get("accuracy").getAsDouble(), ci.get(0).getAsDouble(), ci.get(1).getAsDouble(),
+                    x.has("test_clips") ? x.get("test_clips").getAsInt() : 0));
         }
         return m;
+    }
+
+    /** A row's evaluation; files from before the comparison sets had one set for every row: the sweep's. */
+    private static String evaluation(JsonObject row) {
+        return row.has("evaluation") ? row.get("evaluation").getAsString() : SWEEP;
     }
 
     // ---- the schema ----
@@ -265,6 +290,7 @@ public record StudySummary(String preset, List<PairSummary> pairs) {
                 } catch (IllegalArgumentException e) {
                     throw bad(rt + ".repair", e.getMessage());
                 }
+                checkEvaluation(row, rt);
                 checkScores(row, rt);
             }
             JsonArray baselines = array(p, "baselines", at);
@@ -273,6 +299,7 @@ public record StudySummary(String preset, List<PairSummary> pairs) {
                 JsonObject base = object(baselines.get(b), bt);
                 String name = string(base, "name", bt);
                 if (!BASELINES.contains(name)) throw bad(bt + ".name", "is '" + name + "'; expected one of fbank, A, B");
+                checkEvaluation(base, bt);
                 checkScores(base, bt);
             }
             JsonArray t2 = array(p, "table_ii", at);
@@ -316,6 +343,16 @@ public record StudySummary(String preset, List<PairSummary> pairs) {
         JsonObject o = object(e, at);
         range(o, "accuracy", at, 0, 1);
         interval(o, "ci", at, 0, 1);
+        if (o.has("test_clips")) {
+            double n = number(o, "test_clips", at);
+            if (n < 1 || n != Math.rint(n)) throw bad(at + ".test_clips", "must be a positive whole number, got " + n);
+        }
+    }
+
+    private static void checkEvaluation(JsonObject row, String at) {
+        if (!row.has("evaluation")) return;   // optional: older files
+        String ev = string(row, "evaluation", at);
+        if (!ev.equals(COMPARISON) && !ev.equals(SWEEP)) throw bad(at + ".evaluation", "is '" + ev + "'; expected comparison or sweep");
     }
 
     private static void interval(JsonObject o, String key, String at, double lo, double hi) {

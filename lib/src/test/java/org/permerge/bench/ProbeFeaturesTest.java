@@ -68,6 +68,48 @@ class ProbeFeaturesTest {
     }
 
     @Test
+    void meanStdPoolingMatchesAFloat64MeanAndDeviationPerClip(@TempDir Path dir) {
+        EncoderCheckpoint ckpt = EncoderCheckpoint.load(Fixtures.hubert("hubert-tiny-base"));
+        Manifest m = clips(dir, new int[] {4000, 1700, 2600}, 16000);
+        int hidden = ckpt.config().hiddenSize();
+        try (HubertEncoder enc = HubertEncoder.create(ckpt.config(), ckpt.weights())) {
+            // batched with padding: clips 1 and 2 are shorter than clip 0
+            LayerFeatures f = ProbeFeatures.hiddenStates(enc, Preprocessor.DEFAULT, m.clips(), 3, "test", Pooling.MEAN_STD);
+            LayerFeatures mean = ProbeFeatures.hiddenStates(enc, Preprocessor.DEFAULT, m.clips(), 3, "test", Pooling.MEAN);
+            assertEquals(2 * hidden, f.dim());
+            for (int c = 0; c < m.clips().size(); c++) {
+                float[] x = ProbeFeatures.prepare(m.clips().get(c), Preprocessor.DEFAULT, enc.minSamples());
+                try (NDManager scope = NDManager.newBaseManager()) {
+                    EncoderOutput o = enc.forward(scope, List.of(x), null);
+                    for (int l = 0; l < f.layers(); l++) {
+                        float[] h = o.hiddenStates().get(l).toFloatArray();   // [1, T, H], this clip alone: no padding
+                        int frames = h.length / hidden;
+                        for (int d = 0; d < hidden; d++) {
+                            double s = 0, ss = 0;
+                            for (int t = 0; t < frames; t++) s += h[t * hidden + d];
+                            double mu = s / frames;
+                            for (int t = 0; t < frames; t++) ss += (h[t * hidden + d] - mu) * (h[t * hidden + d] - mu);
+                            double sd = Math.sqrt(ss / frames);
+                            String at = "clip " + c + ", layer " + l + ", unit " + d;
+                            assertEquals(mu, f.get(c, l, d), 1e-4 * (1 + Math.abs(mu)), at + " mean");
+                            assertEquals(sd, f.get(c, l, hidden + d), 1e-4 * (1 + sd), at + " deviation");
+                            assertEquals(mean.get(c, l, d), f.get(c, l, d), 1e-6, at + ": the mean half equals mean pooling");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void poolingNamesParse() {
+        assertEquals(Pooling.MEAN_STD, Pooling.parse("mean+std"));
+        assertEquals(Pooling.MEAN, Pooling.parse(" Mean "));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Pooling.parse("max"));
+        assertTrue(e.getMessage().contains("'max'") && e.getMessage().contains("mean+std"), e.getMessage());
+    }
+
+    @Test
     void cacheKeysOnWeightsAndManifest(@TempDir Path dir) {
         EncoderCheckpoint ckpt = EncoderCheckpoint.load(Fixtures.hubert("hubert-tiny-base"));
         Manifest m = clips(dir, new int[] {3000, 2000}, 8000);   // 8 kHz clips are resampled to 16 kHz

@@ -33,6 +33,23 @@ class ProbeTaskTest {
     }
 
     @Test
+    void perSplitCapsNestTheSmallSetsInsideTheLargeOnes(@TempDir Path dir) {
+        int[] lengths = new int[60];
+        java.util.Arrays.fill(lengths, 1600);
+        Manifest m = ProbeFeaturesTest.clips(dir, lengths, 16000);   // 20 clips per split
+        ProbeTask large = ProbeTask.of(K, m, new SplitCaps(12, 5, 0), 9);
+        assertEquals(12, large.train().size());
+        assertEquals(5, large.dev().size());
+        assertEquals(20, large.test().size(), "test uncapped");
+        ProbeTask small = ProbeTask.of(K, m, 4, 9);
+        assertTrue(large.train().containsAll(small.train()), "the sweep's training clips lie inside the comparison rows'");
+        assertTrue(large.dev().containsAll(small.dev()));
+        assertTrue(large.test().containsAll(small.test()));
+        assertEquals(ProbeTask.of(K, m, 4, 9).clips(), ProbeTask.of(K, m, SplitCaps.each(4), 9).clips());
+        assertThrows(IllegalArgumentException.class, () -> new SplitCaps(-1, 0, 0));
+    }
+
+    @Test
     void aMissingSplitIsNamed(@TempDir Path dir) {
         Manifest m = ProbeFeaturesTest.clips(dir, new int[] {1600, 1600}, 16000);   // train and dev only
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ProbeTask.of(K, m));

@@ -48,7 +48,7 @@ class ResultsWriterTest {
         assertEquals(1.0, diag.get(0).moved());
         assertEquals(0.15, diag.get(0).corrBefore(), 1e-12);
         assertEquals(0.85, diag.get(0).corrAfter(), 1e-12);
-        List<Path> files = ResultsWriter.write(out, table, sweep, diag, Map.of("A", Map.of("word", new double[] {0.25, 0.75})),
+        List<Path> files = ResultsWriter.write(out, table, null, sweep, diag, Map.of("A", Map.of("word", new double[] {0.25, 0.75})),
                 Map.of("preset", "test"));
         for (Path p : files) assertTrue(Files.size(p) > 0, p.toString());
         String md = Files.readString(out.resolve(ResultsWriter.TABLE_II_MD));

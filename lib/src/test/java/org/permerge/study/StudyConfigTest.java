@@ -66,12 +66,29 @@ class StudyConfigTest {
     }
 
     @Test
-    void singlePairPresetsLoadAsOnePairAndMiniPreRegistersFourComparisons() {
+    void miniComparesTwoPairsOnLargeSetsAndSinglePairFilesLoadAsOnePair() {
         StudyConfig mini = StudyConfig.load("mini");
-        assertEquals(1, mini.pairs().size());
-        assertEquals("mini-speech+mini-music", mini.pairs().get(0).name());
+        assertEquals(List.of("independent", "shared-init"), mini.pairs().stream().map(StudyConfig.Pair::name).toList());
         assertEquals(mini.modelA(), mini.pairs().get(0).modelA());
         assertEquals(false, mini.pairs().get(0).sharedInit());
+        assertEquals(true, mini.pairs().get(1).sharedInit());
+        assertEquals(org.permerge.bench.Pooling.MEAN_STD, mini.pooling());
+        assertEquals(0, mini.comparisonCaps().test(), "the comparisons' rows are tested on every test clip");
+        assertTrue(mini.comparisonCaps().train() >= mini.maxClipsPerSplit() && mini.comparisonCaps().dev() >= mini.maxClipsPerSplit(),
+                "the sweep's small sets must lie inside the comparisons' large ones");
+        assertEquals(java.util.Set.of("cnn+ff+attn λ=0.9", "identity λ=0.9", "cnn+ff+attn λ=0.5", "identity λ=0.5",
+                "cnn+ff+attn λ=0.9 +REPAIR", "identity λ=0.9 +REPAIR", "cnn+all λ=0.9"), mini.comparisonRows());
+        StudyConfig single = StudyConfig.parse("{\"name\":\"x\",\"model_a\":{\"path\":\"a\"},\"model_b\":{\"path\":\"b\"},"
+                + "\"corpora\":{\"speech\":{},\"music\":{}},\"recipes\":[\"identity\"],"
+                + "\"tasks\":[{\"name\":\"w\",\"domain\":\"speech\",\"label\":\"w\"}]}", "t.json");
+        assertEquals(1, single.pairs().size());
+        assertEquals(org.permerge.bench.Pooling.MEAN, single.pooling(), "files from before pooling was a setting keep mean pooling");
+        assertEquals(org.permerge.bench.SplitCaps.all(), single.comparisonCaps());
+        IllegalArgumentException notNested = assertThrows(IllegalArgumentException.class, () -> StudyConfig.parse(
+                "{\"name\":\"x\",\"model_a\":{\"path\":\"a\"},\"model_b\":{\"path\":\"b\"},\"corpora\":{\"speech\":{},\"music\":{}},\"recipes\":[\"identity\"],"
+                + "\"tasks\":[{\"name\":\"w\",\"domain\":\"speech\",\"label\":\"w\"}],\"max_clips_per_split\":100,"
+                + "\"comparison_clips\":{\"train\":50}}", "t.json"));
+        assertTrue(notNested.getMessage().contains("comparison_clips") && notNested.getMessage().contains("100"), notNested.getMessage());
         assertEquals(4, mini.comparisons().size());
         StudyConfig.Comparison first = mini.comparisons().get(0);
         assertEquals("cnn+ff+attn λ=0.9", first.a().row());

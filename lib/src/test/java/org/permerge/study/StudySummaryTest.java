@@ -58,7 +58,7 @@ class StudySummaryTest {
         for (StudyConfig.Pair p : c.pairs()) {
             List<StudySummary.SpaceRow> t2 = List.of(new StudySummary.SpaceRow("cnn.0", 8, p.sharedInit() ? 0.25 : 1.0, 0.3, 0.9),
                     new StudySummary.SpaceRow("residual", 16, 0.875, -0.05, 0.6));
-            pairs.add(StudyResults.pairSummary(p, c.forPair(p), table(c, p, gain), c.points(), t2));
+            pairs.add(StudyResults.pairSummary(p, c.forPair(p), table(c, p, gain), table(c, p, gain), c.points(), t2));
             gain += 20;
         }
         return new StudySummary(c.name(), pairs);
@@ -80,6 +80,10 @@ class StudySummaryTest {
         assertEquals(List.of("fbank", "A", "B"), independent.baselines().stream().map(StudySummary.Baseline::name).toList());
         assertEquals(0.8, independent.baselines().get(1).tasks().get("word").accuracy(), 1e-12);
         assertEquals((0.8 + 0.4) / 2, independent.baselines().get(1).averages().get("overall").accuracy(), 1e-12);
+        int wordClips = independent.baselines().get(1).tasks().get("word").testClips();
+        assertTrue(wordClips > 0, "test clips recorded per task");
+        assertEquals(wordClips + independent.baselines().get(1).tasks().get("family").testClips(),
+                independent.baselines().get(1).averages().get("overall").testClips(), "an average's clips are its tasks' sum");
         // rows: identity and cnn+ff+attn at 0.9, then the sweep at 0.5 with and without REPAIR
         assertEquals(6, independent.rows().size());
         StudySummary.Row repaired = independent.rows().stream().filter(r -> r.repair().equals("closed")).findFirst().orElseThrow();
@@ -127,6 +131,16 @@ class StudySummaryTest {
         reject(good, d -> pair(d).getAsJsonArray("table_ii").get(0).getAsJsonObject().addProperty("moved", 31.0), "table_ii[0].moved", "outside");
         reject(good, d -> pair(d).getAsJsonArray("rows").get(0).getAsJsonObject().addProperty("recipe", "cnn+everything"), "rows[0].recipe", "cnn+everything");
         reject(good, d -> d.add("pairs", new JsonArray()), "$.pairs", "empty");
+        reject(good, d -> pair(d).getAsJsonArray("rows").get(0).getAsJsonObject().addProperty("evaluation", "large"), "rows[0].evaluation", "comparison or sweep");
+        reject(good, d -> estimate(d).addProperty("test_clips", 2.5), "tasks.word.test_clips", "whole number");
+        // files written before rows named their evaluation and test clips still load, as sweep rows
+        JsonObject old = good.deepCopy();
+        JsonObject row = old.getAsJsonArray("pairs").get(0).getAsJsonObject().getAsJsonArray("rows").get(0).getAsJsonObject();
+        row.remove("evaluation");
+        row.getAsJsonObject("tasks").getAsJsonObject("word").remove("test_clips");
+        StudySummary.Row back = StudySummary.fromJson(old).pairs().get(0).rows().get(0);
+        assertEquals(StudySummary.SWEEP, back.evaluation());
+        assertEquals(0, back.tasks().get("word").testClips());
     }
 
     private static JsonObject pair(JsonObject d) {
