@@ -23,7 +23,7 @@ import java.util.Locale;
 
 /**
  * Evidence that a pretrained mini encoder learned something: the benchmark's probe (learned layer weights
- * + linear head, early stopping on dev) on the encoder's mean-pooled hidden states versus the same probe
+ * + linear head, early stopping on dev) on the encoder's hidden states pooled as the mini study pools them versus the same probe
  * on the fixed log-mel baseline (80 bands, 25 ms, 10 ms hop, mean + std pooled), on the three tasks of the
  * encoder's domain in the mini study, with 95 % paired-bootstrap intervals on test accuracy.
  */
@@ -49,7 +49,7 @@ public final class ProbeEvidence {
         EncoderCheckpoint ck = EncoderCheckpoint.load(checkpoint);
         LayerFeatures enc;
         try (HubertEncoder e = HubertEncoder.create(ck.config(), ck.weights())) {
-            enc = ProbeFeatures.hiddenStates(e, ck.preprocessor(), clips, 8, domain.key());
+            enc = ProbeFeatures.hiddenStates(e, ck.preprocessor(), clips, 8, domain.key(), study.pooling());
         }
         LayerFeatures fbank = FbankFeatures.compute(clips);
         ProbeConfig probe = study.probe();
@@ -64,8 +64,8 @@ public final class ProbeEvidence {
         }
         StringBuilder md = new StringBuilder();
         md.append("# Probe evidence: ").append(checkpoint.getFileName()).append(" vs the log-mel baseline\n\n");
-        md.append("Probe: the benchmark's (learned softmax layer weights over all hidden states + linear head; ")
-                .append(probe).append("). Baseline: 80-band log-mel, 25 ms / 10 ms, mean + std pooled (FbankFeatures). ")
+        md.append("Probe: the benchmark's (learned softmax layer weights over all hidden states, ").append(study.pooling().label())
+                .append(" pooled per clip, + linear head; ").append(probe).append("). Baseline: 80-band log-mel, 25 ms / 10 ms, mean + std pooled (FbankFeatures). ")
                 .append("Test accuracy with 95 % percentile bootstrap intervals (")
                 .append(study.bootstrapReplicates()).append(" replicates, seed ").append(study.seed())
                 .append("); the difference interval is paired over the same test clips.\n\n");

@@ -417,11 +417,20 @@ public final class Reproduction {
         String key = FeatureCache.key(hash, ModelHash.combine(set.key(), pre.toString()), kind);
         LayerFeatures f = cache.getOrCompute(key, Map.of("model", label, "pooling", set.pooling().label()), () -> {
             try (HubertEncoder enc = HubertEncoder.create(config, weights)) {
-                return ProbeFeatures.hiddenStates(enc, pre, set.clips(), study.batchSize(), label, set.pooling());
+                return ProbeFeatures.hiddenStates(enc, pre, set.clips(), study.batchSize(), label, set.pooling(), extractionWorkers(study));
             }
         });
         seen.put(hash, new Seen(set, f));
         return f;
+    }
+
+    /**
+     * Batches extracted at once: the study runs libtorch on {@code threads} threads per op, so the cores left over run
+     * further batches (a small encoder's ops are too small for libtorch's pool to use two cores well).
+     */
+    static int extractionWorkers(StudyConfig study) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        return study.threads() > 0 ? Math.max(1, cores / study.threads()) : 1;
     }
 
     /** Features made for one set of clips. */

@@ -76,6 +76,11 @@ class ProbeFeaturesTest {
             // batched with padding: clips 1 and 2 are shorter than clip 0
             LayerFeatures f = ProbeFeatures.hiddenStates(enc, Preprocessor.DEFAULT, m.clips(), 3, "test", Pooling.MEAN_STD);
             LayerFeatures mean = ProbeFeatures.hiddenStates(enc, Preprocessor.DEFAULT, m.clips(), 3, "test", Pooling.MEAN);
+            // one clip per batch on three workers: every row in its place, the same values as one worker
+            LayerFeatures parallel = ProbeFeatures.hiddenStates(enc, Preprocessor.DEFAULT, m.clips(), 1, "test", Pooling.MEAN_STD, 3);
+            LayerFeatures serial = ProbeFeatures.hiddenStates(enc, Preprocessor.DEFAULT, m.clips(), 1, "test", Pooling.MEAN_STD, 1);
+            assertArrayEquals(serial.values(), parallel.values());
+            assertArrayEquals(serial.clipIds(), parallel.clipIds());
             assertEquals(2 * hidden, f.dim());
             for (int c = 0; c < m.clips().size(); c++) {
                 float[] x = ProbeFeatures.prepare(m.clips().get(c), Preprocessor.DEFAULT, enc.minSamples());
