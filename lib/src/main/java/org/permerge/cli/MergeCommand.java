@@ -101,7 +101,6 @@ public final class MergeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        org.permerge.audio.Manifest.setVerifyAudio(!noVerify);
         OutputPaths guard = new OutputPaths().model("--a", a).model("--b", b).input("--stats", source.stats)
                 .input("--calibration", source.calibration);
         guard.folder("--out", out, force);
@@ -133,7 +132,7 @@ public final class MergeCommand implements Callable<Integer> {
             }
             builder.setStatistics(file); // ModelMerge compares the recorded hashes with the models given
         } else {
-            manifest = Manifest.read(source.calibration);
+            manifest = Manifest.read(source.calibration, Manifest.ReadOptions.defaults().withVerifyAudio(!noVerify));
             AlignmentStatistics stats = Calibration.collect(ma, mb, manifest, Calibration.Options.defaults()
                     .withProvenance("calibration.manifest", source.calibration.toAbsolutePath().normalize().toString())
                     .withProvenance("created_by", "permerge " + Version.VERSION + " merge")).statistics();

@@ -86,7 +86,6 @@ public final class StatsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        org.permerge.audio.Manifest.setVerifyAudio(!noVerify);
         new OutputPaths().model("--a", modelA).model("--b", modelB).input("--calibration", calibration).file("--out", out, force);
         int[] sh = parseShard(shard);
         if (engine.equals("local") && (master != null || partitions != 0)) {
@@ -95,7 +94,7 @@ public final class StatsCommand implements Callable<Integer> {
         if (partitions < 0) throw new IllegalArgumentException("--partitions must be >= 1 (0: the master's parallelism), got " + partitions);
         // Before any work: an engine that is not there is named with how to build it.
         StatisticsEngine found = engine.equals("local") ? null : StatisticsEngine.find(engine);
-        Manifest manifest = Manifest.read(calibration);
+        Manifest manifest = Manifest.read(calibration, Manifest.ReadOptions.defaults().withVerifyAudio(!noVerify));
         if (split != null) manifest = manifest.split(split);
         int splitClips = manifest.size();
         manifest = shardOf(manifest, sh[0], sh[1]);
