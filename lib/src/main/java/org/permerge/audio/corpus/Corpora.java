@@ -1,6 +1,7 @@
 package org.permerge.audio.corpus;
 
 import org.permerge.audio.Manifest;
+import org.permerge.io.AtomicFiles;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -36,43 +37,48 @@ public final class Corpora {
         }
     }
 
+    /** The manifest's file name inside a corpus folder. */
+    public static final String MANIFEST = "manifest.jsonl";
+
     private Corpora() {}
 
     /**
-     * Builds a corpus. An existing folder must be empty or an earlier corpus (it has a manifest.jsonl): its clips
-     * are removed first so no stale file survives.
+     * Builds a corpus as a unit: into a hidden sibling of the output folder, renamed into place only when the manifest
+     * is written ({@link AtomicFiles#replaceFolder}), so an interrupted or failed build leaves the folder as it was
+     * (absent, or the earlier corpus) and the next build starts clean. An existing folder must be empty or an earlier
+     * corpus (it has a manifest.jsonl); it is replaced as a whole, so no stale clip survives.
      */
     public static Manifest build(Domain domain, CorpusOptions options, IntConsumer progress) {
-        // check the tools before anything in the output folder is removed
+        // check the tools before any work
         switch (domain) {
             case SPEECH -> SpeechCorpus.requireTools();
             case MUSIC -> MusicCorpus.requireTools();
         }
-        prepare(options.out());
-        return switch (domain) {
-            case SPEECH -> SpeechCorpus.build(options, progress);
-            case MUSIC -> MusicCorpus.build(options, progress);
-        };
+        Path out = options.out().toAbsolutePath().normalize();
+        requireCorpusOrEmpty(out);
+        AtomicFiles.replaceFolder(out, dir -> {
+            Files.createDirectories(dir.resolve("clips"));
+            CorpusOptions inside = options.withOut(dir);
+            switch (domain) {
+                case SPEECH -> SpeechCorpus.build(inside, progress);
+                case MUSIC -> MusicCorpus.build(inside, progress);
+            }
+        });
+        // Read where it now lies, so the clips' audio root is the output folder and not the building one.
+        return Manifest.read(out.resolve(MANIFEST));
     }
 
-    private static void prepare(Path out) {
-        try {
-            if (Files.isDirectory(out)) {
-                boolean empty;
-                try (var s = Files.list(out)) {
-                    empty = s.findAny().isEmpty();
-                }
-                if (!empty && !Files.exists(out.resolve("manifest.jsonl"))) {
-                    throw new IllegalArgumentException(out + " is not empty and holds no corpus (no manifest.jsonl): "
-                            + "choose an empty or new folder");
-                }
-                Files.deleteIfExists(out.resolve("manifest.jsonl"));
-                CorpusFiles.deleteQuietly(out.resolve("clips"));
-                CorpusFiles.deleteQuietly(out.resolve(".work"));
-            }
-            Files.createDirectories(out.resolve("clips"));
+    private static void requireCorpusOrEmpty(Path out) {
+        if (!Files.isDirectory(out)) return;
+        boolean empty;
+        try (var s = Files.list(out)) {
+            empty = s.findAny().isEmpty();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot prepare " + out + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot list " + out + ": " + e.getMessage(), e);
+        }
+        if (!empty && !Files.exists(out.resolve(MANIFEST))) {
+            throw new IllegalArgumentException(out + " is not empty and holds no corpus (no " + MANIFEST + "): "
+                    + "choose an empty or new folder");
         }
     }
 }
