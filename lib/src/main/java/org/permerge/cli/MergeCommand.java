@@ -101,6 +101,7 @@ public final class MergeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        org.permerge.checkpoint.Provenance run = RunProvenance.start(spec);
         OutputPaths guard = new OutputPaths().model("--a", a).model("--b", b).input("--stats", source.stats)
                 .input("--calibration", source.calibration);
         guard.folder("--out", out, force);
@@ -120,7 +121,8 @@ public final class MergeCommand implements Callable<Integer> {
         }
         EncoderCheckpoint ma = EncoderCheckpoint.load(a);
         EncoderCheckpoint mb = EncoderCheckpoint.load(b);
-        ModelMerge.Builder builder = ModelMerge.builder().setModelA(ma).setModelB(mb).setRecipe(r).setLambda(l).optResidualPooling(p);
+        ModelMerge.Builder builder = ModelMerge.builder().setModelA(ma).setModelB(mb).setRecipe(r).setLambda(l).optResidualPooling(p)
+                .optProvenance(run.withThreads(RunProvenance.torchThreads()));
         Manifest manifest = null;
         if (source.stats != null) {
             StatisticsFile file = StatisticsFile.open(source.stats);

@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.permerge.Version;
 import org.permerge.audio.Manifest;
 import org.permerge.bench.Domain;
 import org.permerge.bench.FbankFeatures;
@@ -18,6 +17,7 @@ import org.permerge.bench.FeatureCache;
 import org.permerge.bench.Interval;
 import org.permerge.bench.LayerFeatures;
 import org.permerge.checkpoint.ModelHash;
+import org.permerge.checkpoint.Provenance;
 import org.permerge.bench.PairedBootstrap;
 import org.permerge.bench.ProbeFeatures;
 import org.permerge.bench.ProbeTask;
@@ -116,14 +116,13 @@ public final class Reproduction {
     }
 
     private static PairResult runPair(StudyConfig config, Path project, Path out, StudyConfig.Pair pair) {
-        Instant t0 = Instant.now();
+        // The run's common record (command, version, commit, start, models, data, seed) and the study's own entries.
+        Provenance run = Provenance.start("./permerge reproduce --preset " + config.name() + " --threads " + config.threads(), project)
+                .withThreads(config.threads()).withSeed("study", config.seed());
         Map<String, Object> prov = new LinkedHashMap<>();
         Map<String, Double> seconds = new LinkedHashMap<>();
-        prov.put("permerge_version", Version.VERSION);
-        prov.put("started", t0.toString());
         prov.put("preset", config.name());
         prov.put("config", com.google.gson.JsonParser.parseString(config.toJson()));
-        prov.put("threads", config.threads());
         prov.put("pair", Map.of("name", pair.name(), "shared_init", pair.sharedInit()));
 
         Instant t = Instant.now();
@@ -132,6 +131,8 @@ public final class Reproduction {
         EncoderCheckpoint b = inputs.modelB();
         prov.put("model_a", describe(config.modelA(), a));
         prov.put("model_b", describe(config.modelB(), b));
+        run = run.withModel("A", config.modelA().path(), a.inferenceHash()).withModel("B", config.modelB().path(), b.inferenceHash())
+                .withPrecision(Provenance.precisionOf(a.weights()));
         Manifest speech = inputs.speech();
         Manifest music = inputs.music();
         prov.put("corpora", Map.of("speech", Map.of("manifest_sha256", speech.checksum(), "clips", speech.size()),
@@ -146,6 +147,9 @@ public final class Reproduction {
         // the draw as a manifest: `permerge stats|merge --calibration <out>/calibration.jsonl` re-runs any step by hand
         inputs.writeCalibration(out.resolve("calibration.jsonl"));
         prov.put("calibration_manifest_sha256", inputs.calibration().checksum());
+        run = run.withData("speech", "corpus at " + speech.audioRoot(), speech.checksum())
+                .withData("music", "corpus at " + music.audioRoot(), music.checksum())
+                .withData("calibration", out.resolve("calibration.jsonl").toString(), inputs.calibration().checksum());
         prov.put("calibration_clips", calibration.size());
         prov.put("calibration_frames", stats.framesPerSpace());
         seconds.put("calibration", since(t));
@@ -218,7 +222,7 @@ public final class Reproduction {
             if (p.repair()) {
                 repairs.put(p.model(), merge.repairs().stream().map(x -> x.space() + (x.applied() ? " applied" : " n/a: " + x.note())).toList());
             }
-            merges.put(p.model(), merge.provenance());
+            merges.put(p.model(), merge.provenance().toMetadata());
             // The merged model keeps A's preprocessing.
             probe(p.model(), features(a.config(), merge.merged().weights(), a.preprocessor(), probeClips, probeSet, cache, config, p.model()),
                     tasks, config, table, layerWeights, rows);
@@ -235,8 +239,9 @@ public final class Reproduction {
         prov.put("bootstrap", Map.of("replicates", config.bootstrapReplicates(), "seed", config.seed(), "level", 0.95));
         prov.put("probe", config.probe());
         prov.put("seconds", seconds);
-        Duration elapsed = Duration.between(t0, Instant.now());
-        prov.put("elapsed_seconds", elapsed.toMillis() / 1000.0);
+        Map<String, Object> written = new LinkedHashMap<>(run.finished().toMetadata());
+        written.putAll(prov);
+        prov = written;
         ResultsWriter.write(out, scores, sweep, diagnostics, layerWeights, prov);
         StudySummary.PairSummary summary = StudyResults.pairSummary(pair, config, scores, sweep, tableIi);
         return new PairResult(pair, out, scores, sweep, diagnostics, checks, prov, summary);

@@ -1,6 +1,7 @@
 package org.permerge.audio.corpus;
 
 import org.permerge.audio.Manifest;
+import org.permerge.checkpoint.Provenance;
 import org.permerge.io.AtomicFiles;
 
 import java.io.IOException;
@@ -8,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.IntConsumer;
 
 /** Entry point for building either corpus into a folder, replacing an earlier build there. */
@@ -39,6 +41,8 @@ public final class Corpora {
 
     /** The manifest's file name inside a corpus folder. */
     public static final String MANIFEST = "manifest.jsonl";
+    /** How every clip is stored (16-bit PCM WAV), recorded as the corpus's precision. */
+    static final String CLIP_FORMAT = "PCM_S16";
 
     private Corpora() {}
 
@@ -49,6 +53,15 @@ public final class Corpora {
      * corpus (it has a manifest.jsonl); it is replaced as a whole, so no stale clip survives.
      */
     public static Manifest build(Domain domain, CorpusOptions options, IntConsumer progress) {
+        return build(domain, options, progress, null);
+    }
+
+    /**
+     * Builds a corpus as {@link #build(Domain, CorpusOptions, IntConsumer)} does, with the run's provenance (completed
+     * with the corpus's seed, sizes, threads and manifest checksum) written into the folder as {@value Provenance#FILE}
+     * in the same unit; {@code run} null writes none.
+     */
+    public static Manifest build(Domain domain, CorpusOptions options, IntConsumer progress, Provenance run) {
         // check the tools before any work
         switch (domain) {
             case SPEECH -> SpeechCorpus.requireTools();
@@ -59,9 +72,16 @@ public final class Corpora {
         AtomicFiles.replaceFolder(out, dir -> {
             Files.createDirectories(dir.resolve("clips"));
             CorpusOptions inside = options.withOut(dir);
-            switch (domain) {
+            Manifest built = switch (domain) {
                 case SPEECH -> SpeechCorpus.build(inside, progress);
                 case MUSIC -> MusicCorpus.build(inside, progress);
+            };
+            if (run != null) {
+                run.withSeed("corpus", options.seed()).withThreads(options.threads()).withPrecision(CLIP_FORMAT)
+                        .withData("corpus", MANIFEST, built.checksum())
+                        .withStep("corpus", Map.of("domain", domain.key(), "clips", Integer.toString(options.clips()),
+                                "calibration_clips", Integer.toString(options.calibrationClips())))
+                        .finished().write(dir.resolve(Provenance.FILE));
             }
         });
         // Read where it now lies, so the clips' audio root is the output folder and not the building one.
