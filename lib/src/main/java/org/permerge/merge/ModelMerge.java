@@ -1,5 +1,8 @@
 package org.permerge.merge;
 
+import org.permerge.match.Alignment;
+import org.permerge.match.MergeRecipe;
+import org.permerge.correlate.StatisticsView;
 import org.permerge.model.EncoderCheckpoint;
 import org.permerge.checkpoint.StateDict;
 import org.permerge.correlate.AlignmentStatistics;

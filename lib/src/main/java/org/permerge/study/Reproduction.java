@@ -28,11 +28,11 @@ import org.permerge.model.EncoderCheckpoint;
 import org.permerge.checkpoint.Preprocessor;
 import org.permerge.checkpoint.StateDict;
 import org.permerge.correlate.AlignmentStatistics;
-import org.permerge.merge.Alignment;
+import org.permerge.match.Alignment;
 import org.permerge.merge.CalibrationAudio;
 import org.permerge.merge.Lambda;
 import org.permerge.merge.ModelMerge;
-import org.permerge.merge.MergeRecipe;
+import org.permerge.match.MergeRecipe;
 import org.permerge.merge.Repair;
 import org.permerge.model.HubertEncoder;
 
