@@ -106,6 +106,14 @@ public record Provenance(String command, String version, String gitCommit, Insta
         }
         steps = Collections.unmodifiableMap(s);
         extras = Collections.unmodifiableMap(new TreeMap<>(extras));
+        // What the writer puts under a key must be what the reader takes from it.
+        for (String k : extras.keySet()) {
+            if (k.contains(".") || REQUIRED.contains(k) || OLD_KEYS.containsKey(k)) {
+                throw new IllegalArgumentException("provenance extra '" + k + "' would be read back as another field: extras are "
+                        + "one word and not a fixed key");
+            }
+        }
+        for (String step : steps.keySet()) requireStep(step);
     }
 
     /** Nothing recorded but this version of permerge. */
@@ -163,8 +171,7 @@ public record Provenance(String command, String version, String gitCommit, Insta
 
     /** Adds entries to a step's section ({@code <step>.<key>} when written). */
     public Provenance withStep(String step, Map<String, String> entries) {
-        requireRole(step);
-        if (step.equals("model") || step.equals("seed")) throw new IllegalArgumentException("'" + step + "' is not a step name");
+        requireStep(step);
         Map<String, Map<String, String>> m = new LinkedHashMap<>(steps);
         Map<String, String> section = new LinkedHashMap<>(m.getOrDefault(step, Map.of()));
         for (Map.Entry<String, String> e : entries.entrySet()) {
@@ -187,6 +194,13 @@ public record Provenance(String command, String version, String gitCommit, Insta
     /** A step's section (empty when not recorded). */
     public Map<String, String> step(String name) {
         return steps.getOrDefault(name, Map.of());
+    }
+
+    private static void requireStep(String step) {
+        requireRole(step);
+        if (List.of("model", "seed", "permerge", "git").contains(step)) {
+            throw new IllegalArgumentException("'" + step + "' is not a step name: its keys are fixed ones");
+        }
     }
 
     private static void requireRole(String role) {

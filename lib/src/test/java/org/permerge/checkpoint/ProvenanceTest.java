@@ -109,6 +109,10 @@ class ProvenanceTest {
         assertTrue(e.getMessage().contains("'seed.draw'"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Provenance.of().withModel("a.b", "x", null));
         assertThrows(IllegalArgumentException.class, () -> Provenance.of().withStep("merge", Map.of("sha256", "x")));
+        assertThrows(IllegalArgumentException.class, () -> Provenance.of().withStep("permerge", Map.of("version", "x")));
+        e = assertThrows(IllegalArgumentException.class, () -> new Provenance(null, null, null, null, null, null, null, Map.of(), Map.of(),
+                Map.of(), Map.of(), Map.of("a.b", "x")));
+        assertTrue(e.getMessage().contains("'a.b'"), e.getMessage());
         Path bad = tmp.resolve(Provenance.FILE);
         Files.writeString(bad, "{\"command\": {\"nested\": 1}}");
         e = assertThrows(IllegalArgumentException.class, () -> Provenance.read(bad));
