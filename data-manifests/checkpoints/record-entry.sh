@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Prints one JSON Lines entry for a pretrained checkpoint folder (append it to mini-encoders.jsonl):
 # where it is, the sha256 of each file, and the provenance `permerge pretrain` wrote (command, seed,
-# corpus manifest checksum, git commit, training outcome). Needs jq and sha256sum.
+# corpus manifest checksum, git commit, training outcome). Reads this version's keys and, for folders written
+# before the common provenance record, the older ones (pretrain.command, pretrain.seed, corpus.manifest_sha256).
+# Needs jq and sha256sum.
 set -euo pipefail
 dir="${1:?usage: record-entry.sh <checkpoint folder relative to the project root>}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -14,10 +16,10 @@ done
 jq -c --arg path "$dir" --argjson sha256 "$files" --arg bytes "$(stat -c %s "$dir/model.safetensors")" '{
   path: $path,
   domain: .["pretrain.domain"],
-  command: .["pretrain.command"],
-  seed: (.["pretrain.seed"] | tonumber),
+  command: (.["pretrain.effective_command"] // .["pretrain.command"]),
+  seed: ((.["seed.pretrain"] // .["pretrain.seed"]) | tonumber),
   corpus_manifest: .["corpus.manifest"],
-  corpus_manifest_sha256: .["corpus.manifest_sha256"],
+  corpus_manifest_sha256: (.["corpus.sha256"] // .["corpus.manifest_sha256"]),
   commit: .["git.commit"],
   parameters: (.["pretrain.parameters"] | tonumber),
   model_bytes: ($bytes | tonumber),

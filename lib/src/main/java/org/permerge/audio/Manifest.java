@@ -46,18 +46,29 @@ public final class Manifest {
     public static final String AUDIO_ROOT = "audio_root";
     /** Bytes a clip file may take per recorded sample (8 channels of float64), beyond which it is refused unread. */
     static final long MAX_BYTES_PER_SAMPLE = 64;
-    private static volatile boolean verifyAudio = true;
     /** Files already verified in this process (path, size, modification time, hash): each is hashed once per run. */
     private static final Set<String> VERIFIED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /**
-     * Whether {@link Clip#load()} checks each file's sha256 against the manifest (on by default). The hash is taken
-     * over the bytes already read for decoding, once per file per run (a file loaded again with the same size and
-     * modification time is not hashed again): about 3.6 ms per 15 s clip at 16 kHz on a slow core, against seconds
-     * for its forward pass. A command's {@code --no-verify} turns it off for the run.
+     * How a manifest is read.
+     *
+     * @param verifyAudio whether {@link Clip#load()} checks each file's sha256 against the manifest (on by default).
+     *                    The hash is taken over the bytes already read for decoding, once per file per run (a file
+     *                    loaded again with the same size and modification time is not hashed again): about 3.6 ms per
+     *                    15 s clip at 16 kHz on a slow core, against seconds for its forward pass. A command's
+     *                    {@code --no-verify} reads its manifest with this off; other manifests of the same process keep
+     *                    their own setting.
      */
-    public static void setVerifyAudio(boolean verify) {
-        verifyAudio = verify;
+    public record ReadOptions(boolean verifyAudio) {
+        /** Audio verified on load. */
+        public static ReadOptions defaults() {
+            return new ReadOptions(true);
+        }
+
+        /** A copy with audio verification on or off. */
+        public ReadOptions withVerifyAudio(boolean verify) {
+            return new ReadOptions(verify);
+        }
     }
     private static final Gson GSON = new GsonBuilder().disableHtmlEscaping()
             .setObjectToNumberStrategy(com.google.gson.ToNumberPolicy.LONG_OR_DOUBLE).create();
@@ -75,16 +86,23 @@ public final class Manifest {
      * @param factors    nuisance and generation factors (numbers or strings) recorded for analysis
      * @param sha256     hex digest of the audio file
      * @param root       the folder {@code path} is relative to
+     * @param verifyAudio whether {@link #load()} checks the file against {@code sha256} (see {@link ReadOptions})
      */
     public record Clip(String id, String path, double duration, int sampleRate, Map<String, String> labels,
                        String split, Map<String, String> splits, Map<String, Object> factors, String sha256,
-                       Path root) {
+                       Path root, boolean verifyAudio) {
         public Clip {
             Objects.requireNonNull(id, "id");
             Objects.requireNonNull(path, "path");
             labels = Collections.unmodifiableMap(new LinkedHashMap<>(labels));
             splits = Collections.unmodifiableMap(new LinkedHashMap<>(splits));
             factors = Collections.unmodifiableMap(new LinkedHashMap<>(factors));
+        }
+
+        /** A clip whose audio is verified on load. */
+        public Clip(String id, String path, double duration, int sampleRate, Map<String, String> labels,
+                    String split, Map<String, String> splits, Map<String, Object> factors, String sha256, Path root) {
+            this(id, path, duration, sampleRate, labels, split, splits, factors, sha256, root, true);
         }
 
         /** The audio file on disk. */
@@ -135,7 +153,7 @@ public final class Manifest {
 
         /**
          * Reads the clip's audio from a {@linkplain #checkedFile() checked file}, verifying its sha256 against the
-         * manifest (unless turned off with {@link #setVerifyAudio}) and that it has the recorded sample rate.
+         * manifest (unless it was read with verification off, {@link ReadOptions}) and that it has the recorded sample rate.
          */
         public Audio load() {
             Path real = checkedFile();
@@ -178,7 +196,7 @@ public final class Manifest {
         }
 
         Clip withSplit(String s) {
-            return new Clip(id, path, duration, sampleRate, labels, s, splits, factors, sha256, root);
+            return new Clip(id, path, duration, sampleRate, labels, s, splits, factors, sha256, root, verifyAudio);
         }
     }
 
@@ -200,8 +218,13 @@ public final class Manifest {
         return new Manifest(header, clips, root, sha256(m.serialize(header, m.writtenRoot()).getBytes(StandardCharsets.UTF_8)));
     }
 
-    /** Reads a manifest; malformed lines name the file and line number. */
+    /** Reads a manifest whose clips verify their audio on load; malformed lines name the file and line number. */
     public static Manifest read(Path file) {
+        return read(file, ReadOptions.defaults());
+    }
+
+    /** Reads a manifest with the given options; malformed lines name the file and line number. */
+    public static Manifest read(Path file, ReadOptions options) {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
@@ -235,7 +258,7 @@ public final class Manifest {
                 if (ar != null) root = dir.resolve(ar.toString()).normalize();
                 continue;
             }
-            Clip c = parseClip(o, where, root);
+            Clip c = parseClip(o, where, root, options.verifyAudio());
             if (!ids.add(c.id())) throw new IllegalArgumentException(where + ": duplicate clip id '" + c.id() + "'");
             clips.add(c);
         }
@@ -243,7 +266,7 @@ public final class Manifest {
         return new Manifest(header, clips, root, sha256(bytes));
     }
 
-    private static Clip parseClip(JsonObject o, String where, Path root) {
+    private static Clip parseClip(JsonObject o, String where, Path root, boolean verifyAudio) {
         String id = string(o, "id", where, true);
         String path = string(o, "path", where, true);
         if (path.startsWith("/") || path.contains("\\")) {
@@ -266,7 +289,7 @@ public final class Manifest {
         String sha = string(o, "sha256", where, true);
         if (!sha.matches("[0-9a-f]{64}")) throw new IllegalArgumentException(where + ": sha256 '" + sha + "' is not 64 hex digits");
         return new Clip(id, path, duration, sr.intValue(), stringMap(o, "labels", where), split,
-                stringMap(o, "splits", where), objectMap(o, "factors"), sha, root);
+                stringMap(o, "splits", where), objectMap(o, "factors"), sha, root, verifyAudio);
     }
 
     private static String string(JsonObject o, String key, String where, boolean required) {

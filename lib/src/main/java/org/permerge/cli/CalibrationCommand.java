@@ -43,8 +43,12 @@ public final class CalibrationCommand implements Callable<Integer> {
     @Option(names = "--force", description = "replace --out if it is not empty")
     boolean force;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() {
+        org.permerge.checkpoint.Provenance run = RunProvenance.start(spec);
         new OutputPaths().input("--from", source).folder("--out", out, force);
         Manifest[] drawn = new Manifest[1];
         // Built beside --out and renamed into place: a failed draw leaves the previous one whole.
@@ -54,6 +58,13 @@ public final class CalibrationCommand implements Callable<Integer> {
                     .setStyle(ProgressBarStyle.ASCII).setUnit(" clips", 1).continuousUpdate().build()) {
                 drawn[0] = CalibrationDraw.build(o, bar::stepTo);
             }
+            // In the same unit as the draw: a folder with a manifest always says how it was drawn.
+            run.withThreads(1).withPrecision("PCM_S16").withSeed("draw", seed)
+                    .withData("source", source.toAbsolutePath().normalize().toString(), null)
+                    .withData("calibration", "manifest.jsonl", drawn[0].checksum())
+                    .withStep("draw", java.util.Map.of("glob", glob, "clips", Integer.toString(clips), "max_seconds", Double.toString(maxSeconds),
+                            "rate", Integer.toString(rate), "skip_unreadable", Boolean.toString(skipUnreadable)))
+                    .finished().write(dir.resolve(org.permerge.checkpoint.Provenance.FILE));
         });
         Manifest m = drawn[0];
         Object shortClips = m.header().get("skipped_too_short");

@@ -42,8 +42,12 @@ public final class CorpusCommand implements Callable<Integer> {
     @Option(names = "--force", description = "rebuild the output folder (and replace --record) if they exist")
     boolean force;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() {
+        org.permerge.checkpoint.Provenance run = RunProvenance.start(spec);
         Corpora.Domain d = Corpora.Domain.parse(domain);
         Path dir = out != null ? out : projectRoot().resolve(".cache/corpora").resolve(d.key());
         OutputPaths guard = new OutputPaths();
@@ -55,7 +59,7 @@ public final class CorpusCommand implements Callable<Integer> {
         Manifest m;
         try (ProgressBar bar = new ProgressBarBuilder().setTaskName(d.key()).setInitialMax(o.clips() + o.calibrationClips())
                 .setStyle(ProgressBarStyle.ASCII).setUnit(" clips", 1).continuousUpdate().build()) {
-            m = Corpora.build(d, o, bar::stepBy);
+            m = Corpora.build(d, o, bar::stepBy, run);
         }
         double s = (System.nanoTime() - t0) / 1e9;
         if (record != null) m.write(record);

@@ -3,7 +3,6 @@ package org.permerge.cli;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import org.permerge.Version;
 import org.permerge.checkpoint.DType;
 import org.permerge.model.EncoderCheckpoint;
 import org.permerge.checkpoint.ModelReference;
@@ -43,8 +42,12 @@ public final class ForwardCommand implements Callable<Integer> {
     @Option(names = "--force", description = "replace --output if it exists")
     boolean force;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() {
+        org.permerge.checkpoint.Provenance started = RunProvenance.start(spec);
         new OutputPaths().model("--model", model).input("--input", input).file("--output", output, force);
         EncoderCheckpoint ckpt = EncoderCheckpoint.load(model);
         StateDict in = SafeTensors.read(input);
@@ -57,9 +60,9 @@ public final class ForwardCommand implements Callable<Integer> {
         }
         int[] lengths = in.contains("attention_mask") ? lengthsFromMask(in.get("attention_mask"), values.shape()) : null;
         StateDict out = run(ckpt, values, lengths);
-        out.metadata().put("producer", "permerge " + Version.VERSION + " forward");
-        out.metadata().put("model", ckpt.source());
-        out.metadata().put("input", input.toString());
+        out.metadata().putAll(started.withThreads(RunProvenance.torchThreads()).withModel("source", ckpt.source(), ckpt.inferenceHash())
+                .withData("input", input.toAbsolutePath().normalize().toString(), org.permerge.audio.Manifest.sha256(input))
+                .withPrecision(org.permerge.checkpoint.Provenance.precisionOf(out)).finished().toMetadata());
         SafeTensors.write(output, out);
         System.out.println("wrote " + out.size() + " tensors to " + output);
         return 0;

@@ -9,7 +9,7 @@ import org.permerge.checkpoint.Preprocessor;
 import org.permerge.checkpoint.StateDict;
 import org.permerge.correlate.AlignmentStatistics;
 import org.permerge.merge.Lambda;
-import org.permerge.merge.MergeRecipe;
+import org.permerge.match.MergeRecipe;
 import org.permerge.merge.ModelMerge;
 import org.permerge.merge.Repair;
 import org.permerge.merge.StatisticsFile;

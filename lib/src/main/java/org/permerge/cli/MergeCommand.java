@@ -9,11 +9,11 @@ import org.permerge.correlate.Calibration;
 import org.permerge.correlate.StatisticsProvenance;
 import org.permerge.merge.CalibrationAudio;
 import org.permerge.merge.Lambda;
-import org.permerge.merge.MergeRecipe;
+import org.permerge.match.MergeRecipe;
 import org.permerge.merge.ModelMerge;
 import org.permerge.merge.Repair;
 import org.permerge.merge.StatisticsFile;
-import org.permerge.merge.StatisticsView;
+import org.permerge.correlate.StatisticsView;
 import org.permerge.model.HubertEncoder;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
@@ -101,7 +101,7 @@ public final class MergeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        org.permerge.audio.Manifest.setVerifyAudio(!noVerify);
+        org.permerge.checkpoint.Provenance run = RunProvenance.start(spec);
         OutputPaths guard = new OutputPaths().model("--a", a).model("--b", b).input("--stats", source.stats)
                 .input("--calibration", source.calibration);
         guard.folder("--out", out, force);
@@ -121,7 +121,8 @@ public final class MergeCommand implements Callable<Integer> {
         }
         EncoderCheckpoint ma = EncoderCheckpoint.load(a);
         EncoderCheckpoint mb = EncoderCheckpoint.load(b);
-        ModelMerge.Builder builder = ModelMerge.builder().setModelA(ma).setModelB(mb).setRecipe(r).setLambda(l).optResidualPooling(p);
+        ModelMerge.Builder builder = ModelMerge.builder().setModelA(ma).setModelB(mb).setRecipe(r).setLambda(l).optResidualPooling(p)
+                .optProvenance(run.withThreads(RunProvenance.torchThreads()));
         Manifest manifest = null;
         if (source.stats != null) {
             StatisticsFile file = StatisticsFile.open(source.stats);
@@ -133,7 +134,7 @@ public final class MergeCommand implements Callable<Integer> {
             }
             builder.setStatistics(file); // ModelMerge compares the recorded hashes with the models given
         } else {
-            manifest = Manifest.read(source.calibration);
+            manifest = Manifest.read(source.calibration, Manifest.ReadOptions.defaults().withVerifyAudio(!noVerify));
             AlignmentStatistics stats = Calibration.collect(ma, mb, manifest, Calibration.Options.defaults()
                     .withProvenance("calibration.manifest", source.calibration.toAbsolutePath().normalize().toString())
                     .withProvenance("created_by", "permerge " + Version.VERSION + " merge")).statistics();

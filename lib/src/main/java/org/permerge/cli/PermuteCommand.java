@@ -1,6 +1,6 @@
 package org.permerge.cli;
 
-import org.permerge.Version;
+import org.permerge.checkpoint.Provenance;
 import org.permerge.io.AtomicFiles;
 import org.permerge.model.EncoderCheckpoint;
 import org.permerge.checkpoint.ModelReference;
@@ -13,7 +13,6 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -44,6 +43,9 @@ public final class PermuteCommand implements Callable<Integer> {
     @Option(names = "--check", description = "run the invariance check on noise audio after permuting")
     boolean check;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec command;
+
     @Override
     public Integer call() {
         new OutputPaths().model("--model", model).folder("--out", out, force);
@@ -52,14 +54,13 @@ public final class PermuteCommand implements Callable<Integer> {
         List<String> chosen = spec.select(spaces);
         Permutations perms = Permutations.random(ckpt.config(), chosen, seed);
         StateDict permuted = spec.apply(ckpt.weights(), perms);
-        Map<String, String> prov = new LinkedHashMap<>();
-        prov.put("permerge.version", Version.VERSION);
-        prov.put("permute.source", ckpt.source());
-        prov.put("permute.seed", Long.toString(seed));
-        prov.put("permute.spaces", String.join(",", chosen));
+        // Permuting is plain array copying on one thread; --check runs libtorch after the folder is written.
+        Provenance prov = RunProvenance.start(command).withThreads(1).withModel("source", ckpt.source(), ckpt.inferenceHash())
+                .withSeed("permute", seed).withStep("permute", Map.of("spaces", String.join(",", chosen)))
+                .withPrecision(Provenance.precisionOf(permuted));
         EncoderCheckpoint derived = ckpt.derive(permuted);
         AtomicFiles.replaceFolder(out, dir -> {
-            derived.save(dir, prov);
+            derived.save(dir, prov.finished());
             AtomicFiles.writeString(dir.resolve("permutations.json"), perms.toJson().toString() + "\n");
         });
         System.out.println("permuted " + chosen.size() + " spaces of " + ckpt.source() + " -> " + out + " (" + perms + ")");

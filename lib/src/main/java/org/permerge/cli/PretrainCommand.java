@@ -8,7 +8,7 @@ import org.permerge.pretrain.MiniRecipes;
 import org.permerge.pretrain.PretrainSettings;
 import org.permerge.study.ProbeEvidence;
 import org.permerge.pretrain.Pretraining;
-import org.permerge.Version;
+import org.permerge.checkpoint.Provenance;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -86,6 +86,9 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--force", description = "replace --out if it is not empty")
     boolean force;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() {
         // Must precede the engine's start: OpenMP threads spinning on a busy machine cost more than they give.
@@ -123,14 +126,11 @@ public final class PretrainCommand implements Callable<Integer> {
         }
         PretrainSettings settings = PretrainSettings.mini(steps, s).withBatch(batch).withLearningRate(lr)
                 .withInitSeed(initSeed != null ? initSeed : s).withFeatureGradMult(featureGradMult);
-        Map<String, String> prov = new LinkedHashMap<>();
-        prov.put("pretrain.domain", d.key());
-        prov.put("pretrain.command", "./permerge pretrain " + String.join(" ", commandLine()));
-        prov.put("corpus.manifest", root.relativize(manifestFile.toAbsolutePath().normalize()).toString());
-        prov.put("corpus.manifest_sha256", manifest.checksum());
-        prov.put("corpus.splits", String.join(",", splits));
-        prov.put("git.commit", Pretraining.gitCommit(root));
-        prov.put("permerge.version", Version.VERSION);
+        // The command as typed; the settings it resolved to (defaults included) are the pretrain.* entries.
+        Provenance prov = RunProvenance.start(spec).withThreads(threads)
+                .withData("corpus", root.relativize(manifestFile.toAbsolutePath().normalize()).toString(), manifest.checksum())
+                .withStep("pretrain", Map.of("domain", d.key(), "effective_command", "./permerge pretrain " + String.join(" ", commandLine())))
+                .withStep("corpus", Map.of("splits", String.join(",", splits)));
         org.permerge.checkpoint.StateDict initial = null;
         if (initFrom != null) {
             org.permerge.model.EncoderCheckpoint start = org.permerge.model.EncoderCheckpoint.load(initFrom);
@@ -138,10 +138,10 @@ public final class PretrainCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(initFrom + ": architecture " + start.config() + " is not the mini one " + MiniArchitecture.config());
             }
             initial = start.weights();
-            prov.put("pretrain.init_from", initFrom);
-            prov.put("pretrain.init_from_sha256", Manifest.sha256(Path.of(start.source())));
+            prov = prov.withModel("init", start.source(), start.inferenceHash())
+                    .withStep("pretrain", Map.of("init_from_file_sha256", Manifest.sha256(Path.of(start.source()))));
         }
-        Pretraining.run(MiniArchitecture.config(), initial, clips, weighted(MiniRecipes.codebooks(d)), settings, out.toAbsolutePath(), prov, System.err, true,
+        Pretraining.run(MiniArchitecture.config(), initial, clips, weighted(MiniRecipes.codebooks(d)), settings, out.toAbsolutePath(), prov.toMetadata(), System.err, true,
                 maxMinutes != null ? maxMinutes * 60 : Double.POSITIVE_INFINITY);
         return 0;
     }

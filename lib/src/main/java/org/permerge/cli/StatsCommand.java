@@ -7,7 +7,9 @@ import org.permerge.checkpoint.ModelReference;
 import org.permerge.correlate.AlignmentStatistics;
 import org.permerge.correlate.Calibration;
 import org.permerge.correlate.StatisticsEngine;
+import org.permerge.correlate.StatisticsPrecision;
 import org.permerge.correlate.StatisticsProvenance;
+import org.permerge.checkpoint.Provenance;
 import org.permerge.extract.ExtractionSummary;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -84,9 +86,11 @@ public final class StatsCommand implements Callable<Integer> {
                     + " (default ${DEFAULT-VALUE})")
     String precision;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() {
-        org.permerge.audio.Manifest.setVerifyAudio(!noVerify);
         new OutputPaths().model("--a", modelA).model("--b", modelB).input("--calibration", calibration).file("--out", out, force);
         int[] sh = parseShard(shard);
         if (engine.equals("local") && (master != null || partitions != 0)) {
@@ -95,7 +99,7 @@ public final class StatsCommand implements Callable<Integer> {
         if (partitions < 0) throw new IllegalArgumentException("--partitions must be >= 1 (0: the master's parallelism), got " + partitions);
         // Before any work: an engine that is not there is named with how to build it.
         StatisticsEngine found = engine.equals("local") ? null : StatisticsEngine.find(engine);
-        Manifest manifest = Manifest.read(calibration);
+        Manifest manifest = Manifest.read(calibration, Manifest.ReadOptions.defaults().withVerifyAudio(!noVerify));
         if (split != null) manifest = manifest.split(split);
         int splitClips = manifest.size();
         manifest = shardOf(manifest, sh[0], sh[1]);
@@ -103,6 +107,10 @@ public final class StatsCommand implements Callable<Integer> {
             throw new IllegalArgumentException("no clips to process in " + calibration
                     + (split != null ? " (split " + split + ")" : "") + " for shard " + shard);
         }
+        StatisticsPrecision arithmetic = StatisticsPrecision.parse(precision);
+        Provenance run = RunProvenance.start(spec).withPrecision(arithmetic.key())
+                .withData("calibration", calibration.toAbsolutePath().normalize().toString(), manifest.checksum());
+        if (found == null) run = run.withThreads(RunProvenance.torchThreads());
         Calibration.Options options = Calibration.Options.defaults().withPreActivation(preActivation)
                 .withMaxBatchSeconds(maxBatchSeconds).withProgress(true)
                 .withProvenance("calibration.manifest", calibration.toAbsolutePath().normalize().toString())
@@ -110,7 +118,8 @@ public final class StatsCommand implements Callable<Integer> {
                 .withProvenance("calibration.split_clips", Integer.toString(splitClips))
                 .withProvenance("calibration.shards", sh[0] + "/" + sh[1])
                 .withProvenance("created_by", "permerge " + Version.VERSION + " stats")
-                .withProvenance("statistics.precision", org.permerge.correlate.StatisticsPrecision.parse(precision).key());
+                .withProvenance("statistics.precision", arithmetic.key());
+        for (Map.Entry<String, String> e : run.toMetadata().entrySet()) options = options.withProvenance(e.getKey(), e.getValue());
         Calibration.Collected collected;
         if (found == null) {
             collected = Calibration.collect(EncoderCheckpoint.load(modelA), EncoderCheckpoint.load(modelB), manifest, options);
@@ -123,6 +132,7 @@ public final class StatsCommand implements Callable<Integer> {
                     options.withProvenance("created_by", "permerge " + Version.VERSION + " stats --engine " + engine), settings));
         }
         AlignmentStatistics stats = collected.statistics();
+        stats.addProvenance(Map.of("elapsed_s", run.finished().toMetadata().get("elapsed_s")));
         ExtractionSummary summary = collected.summary();
         stats.save(out);
         System.out.printf("%d clips, %.1f s of audio, %d frames of A in %.1f s%n", summary.clips(), summary.audioSeconds(),

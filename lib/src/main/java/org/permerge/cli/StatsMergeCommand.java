@@ -38,8 +38,12 @@ public final class StatsMergeCommand implements Callable<Integer> {
     @Option(names = "--force", description = "replace --out if it exists")
     boolean force;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() {
+        org.permerge.checkpoint.Provenance run = RunProvenance.start(spec).withThreads(1);
         OutputPaths guard = new OutputPaths();
         for (int k = 0; k < inputs.size(); k++) guard.input("input " + (k + 1), inputs.get(k));
         guard.file("--out", out, force);
@@ -91,6 +95,13 @@ public final class StatsMergeCommand implements Callable<Integer> {
                 bar.step();
             }
         }
+        // The parts' own runs stay in their files; the sum records this run and the files it added up.
+        for (int k = 0; k < inputs.size(); k++) {
+            Path p = inputs.get(k);
+            run = run.withData("part" + (k + 1), p.toAbsolutePath().normalize().toString(), org.permerge.audio.Manifest.sha256(p));
+        }
+        run = run.withPrecision(merged.precision() == null ? null : merged.precision().key());
+        merged.addProvenance(run.finished().toMetadata());
         merged.save(out);
         StatisticsProvenance o = merged.origin();
         System.out.println("added " + inputs.size() + " files: shards " + o.toMetadata().get("calibration.shards") + " of "

@@ -352,6 +352,19 @@ public final class AlignmentStatistics implements PairedTapConsumer {
     }
 
     /**
+     * Records further provenance once the statistics are complete (the run's elapsed time, a stats-merge's inputs):
+     * fixed keys set their fields, as {@link Builder#optProvenance(String, String)} does; the co-moment precision is
+     * the arithmetic's and cannot be changed here.
+     */
+    public void addProvenance(Map<String, String> entries) {
+        if (entries.containsKey("statistics.precision") && !entries.get("statistics.precision").equals(provenance.toMetadata().get("statistics.precision"))) {
+            throw new IllegalArgumentException("statistics.precision records the co-moments' arithmetic ("
+                    + provenance.toMetadata().get("statistics.precision") + "); it cannot be changed to " + entries.get("statistics.precision"));
+        }
+        provenance = provenance.with(entries);
+    }
+
+    /**
      * Adds the statistics of another run: the result is what one run over both runs' frames gives. Refused
      * unless both measured the same architectures (the whole config: layer shapes and layout) in the same
      * pre-activation mode, and unless their provenance agrees ({@link StatisticsProvenance#mergedWith}: same
@@ -497,7 +510,8 @@ public final class AlignmentStatistics implements PairedTapConsumer {
                         throw new CheckpointFormatException(file + ": metadata entry '" + k + "' is not a frame count: " + e.getValue());
                     }
                 } else if (!k.startsWith("config.") && !k.equals("format") && !k.equals("pre_activation")
-                        && !k.equals("permerge.statistics") && !k.equals("permerge.version")) {
+                        && !k.equals("permerge.statistics")) {
+                    // permerge.version stays: it is the writer's version, part of the common provenance record
                     prov.put(k, e.getValue());
                 }
             }

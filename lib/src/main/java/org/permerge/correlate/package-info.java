@@ -3,7 +3,8 @@
  * ({@link org.permerge.correlate.CrossCorrelation} per permutation space, {@link
  * org.permerge.correlate.UnitStatistics} per tap) and the set of them that one calibration run collects
  * ({@link org.permerge.correlate.AlignmentStatistics}), with its provenance under fixed keys
- * ({@link org.permerge.correlate.StatisticsProvenance}); {@link org.permerge.correlate.Calibration} is the one
+ * ({@link org.permerge.correlate.StatisticsProvenance}) and read space by space through
+ * {@link org.permerge.correlate.StatisticsView}; {@link org.permerge.correlate.Calibration} is the one
  * path from two models and calibration clips to those statistics; per-tap activation statistics of one model as a table
  * ({@link org.permerge.correlate.TapSurvey}, {@link org.permerge.correlate.TapStatistics}) and a summary of
  * alignment statistics ({@link org.permerge.correlate.StatisticsSummary}).

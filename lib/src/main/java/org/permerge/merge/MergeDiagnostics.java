@@ -1,5 +1,6 @@
 package org.permerge.merge;
 
+import org.permerge.match.Alignment;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.LongColumn;

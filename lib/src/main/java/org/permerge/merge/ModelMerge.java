@@ -1,9 +1,12 @@
 package org.permerge.merge;
 
-import org.permerge.Version;
+import org.permerge.match.Alignment;
+import org.permerge.match.MergeRecipe;
+import org.permerge.correlate.StatisticsView;
 import org.permerge.model.EncoderCheckpoint;
 import org.permerge.checkpoint.StateDict;
 import org.permerge.correlate.AlignmentStatistics;
+import org.permerge.checkpoint.Provenance;
 import org.permerge.correlate.StatisticsProvenance;
 import org.permerge.model.EncoderConfig;
 import org.permerge.permute.PermutationSpec;
@@ -30,6 +33,7 @@ public final class ModelMerge {
     private final Repair.Mode repair;
     private final CalibrationAudio repairAudio;
     private final AlignmentStatistics.ResidualPooling pooling;
+    private final Provenance base;
     private final Map<String, String> provenance;
     private final Alignment alignment;
     private final String hashA;
@@ -44,6 +48,7 @@ public final class ModelMerge {
         this.repair = x.repair;
         this.repairAudio = x.repairAudio;
         this.pooling = x.pooling;
+        this.base = x.base;
         this.provenance = x.provenance;
         this.alignment = x.alignment;
         if (alignment != null) checkAlignment(alignment, recipe, a.config());
@@ -121,6 +126,7 @@ public final class ModelMerge {
         private CalibrationAudio repairAudio;
         private AlignmentStatistics.ResidualPooling pooling = AlignmentStatistics.ResidualPooling.ALL;
         private final Map<String, String> provenance = new LinkedHashMap<>();
+        private Provenance base = Provenance.of();
         private Alignment alignment;
 
         private Builder() {}
@@ -187,7 +193,16 @@ public final class ModelMerge {
             return this;
         }
 
-        /** Any further provenance entry. */
+        /**
+         * The run this merge is part of (command line, start, threads, seeds ...), which the output's provenance
+         * completes (default: nothing recorded but this version).
+         */
+        public Builder optProvenance(Provenance run) {
+            this.base = Objects.requireNonNull(run);
+            return this;
+        }
+
+        /** Any further provenance entry, read under {@link Provenance}'s keys. */
         public Builder optProvenance(String key, String value) {
             provenance.put(key, value);
             return this;
@@ -199,15 +214,15 @@ public final class ModelMerge {
     }
 
     /** The merged model with what was done to make it. */
-    public record Result(EncoderCheckpoint merged, Alignment alignment, List<Repair.SpaceRepair> repairs, Map<String, String> provenance) {
+    public record Result(EncoderCheckpoint merged, Alignment alignment, List<Repair.SpaceRepair> repairs, Provenance provenance) {
         /** The diagnostics table (see {@link MergeDiagnostics}). */
         public Table diagnostics() {
             return MergeDiagnostics.table(alignment, repairs);
         }
 
-        /** Writes the Hugging Face folder with the provenance. */
+        /** Writes the Hugging Face folder with the provenance (its elapsed time counted to now). */
         public void save(Path dir) {
-            merged.save(dir, provenance);
+            merged.save(dir, provenance.finished());
         }
     }
 
@@ -225,25 +240,30 @@ public final class ModelMerge {
             case NONE -> { }
         }
         if (repair != Repair.Mode.NONE) repairs.addAll(Repair.notApplicable(c));
-        Map<String, String> prov = new LinkedHashMap<>();
-        prov.put("permerge.version", Version.VERSION);
-        prov.put("merge.recipe", recipe.label());
-        prov.put("merge.lambda", lambda.toString());
-        prov.put("merge.repair", repair.label());
-        prov.put("merge.residual_pooling", pooling.name().toLowerCase(java.util.Locale.ROOT));
-        prov.put("model.A", a.source());
-        prov.put("model.A.sha256", hashA);
-        prov.put("model.B", b.source());
-        prov.put("model.B.sha256", hashB);
-        StatisticsProvenance origin = stats.origin();
-        for (Map.Entry<String, String> e : origin.toMetadata().entrySet()) prov.put("statistics." + e.getKey(), e.getValue());
-        for (Map.Entry<String, Long> e : stats.framesPerSpace().entrySet()) prov.put("frames." + e.getKey(), e.getValue().toString());
-        prov.putAll(provenance);
-        prov.putIfAbsent("calibration.manifest", origin.manifest() == null ? StatisticsProvenance.UNKNOWN : origin.manifest());
-        prov.putIfAbsent("calibration.sha256", origin.manifestSha256() == null ? StatisticsProvenance.UNKNOWN : origin.manifestSha256());
         // masked_spec_embed is written only where A's file had it, and a stand-in for a B without one is not mixed in.
         if (!b.storesMaskedSpecEmbed()) merged.put(EncoderCheckpoint.MASKED_SPEC_EMBED, a.weights().get(EncoderCheckpoint.MASKED_SPEC_EMBED));
         EncoderCheckpoint out = a.derive(merged);
-        return new Result(out, alignment, repairs, prov);
+        return new Result(out, alignment, repairs, provenance(out));
+    }
+
+    /**
+     * The merge's provenance: the run's, both models with their weight hashes, the merge's settings, the statistics'
+     * origin (under {@code statistics.}) and frames per space, entries given to the builder, and the calibration
+     * manifest the statistics record unless one was given.
+     */
+    private Provenance provenance(EncoderCheckpoint out) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("recipe", recipe.label());
+        settings.put("lambda", lambda.toString());
+        settings.put("repair", repair.label());
+        settings.put("residual_pooling", pooling.name().toLowerCase(java.util.Locale.ROOT));
+        Map<String, String> frames = new LinkedHashMap<>();
+        for (Map.Entry<String, Long> e : stats.framesPerSpace().entrySet()) frames.put(e.getKey(), e.getValue().toString());
+        StatisticsProvenance origin = stats.origin();
+        Provenance p = base.withModel("A", a.source(), hashA).withModel("B", b.source(), hashB).withStep("merge", settings)
+                .withStep("statistics", origin.toMetadata()).withStep("frames", frames).with(provenance);
+        if (p.precision() == null) p = p.withPrecision(Provenance.precisionOf(out.weights()));
+        if (!p.data().containsKey("calibration")) p = p.withData("calibration", origin.manifest(), origin.manifestSha256());
+        return p;
     }
 }

@@ -1,5 +1,6 @@
 package org.permerge.merge;
 
+import org.permerge.correlate.StatisticsView;
 import ai.djl.ndarray.NDArray;
 import org.permerge.checkpoint.Preprocessor;
 import org.permerge.checkpoint.StateDict;

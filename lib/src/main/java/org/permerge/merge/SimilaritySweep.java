@@ -1,5 +1,7 @@
 package org.permerge.merge;
 
+import org.permerge.match.Alignment;
+import org.permerge.match.MergeRecipe;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,5 +1,6 @@
 package org.permerge.merge;
 
+import org.permerge.correlate.StatisticsView;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;

@@ -1,6 +1,7 @@
 /**
  * Step 4 of the pipeline: permute model B toward model A and interpolate the weights
- * (θ = λ·θ_A + (1 − λ)·π(θ_B)), with the paper's merge recipes, optional REPAIR of the merged units'
+ * (θ = λ·θ_A + (1 − λ)·π(θ_B)) with the permutations step 3 solved for a merge recipe
+ ({@code org.permerge.match.Alignment}), optional REPAIR of the merged units'
  * statistics, per-merge diagnostics (the paper's Table II) and a provenance-carrying output folder; and how close
  * two encoders' outputs are ({@link org.permerge.merge.OutputSimilarity}), a task-free view of a merge curve.
  *

@@ -1,6 +1,5 @@
 package org.permerge.model;
 
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import org.permerge.checkpoint.CheckpointFormatException;
 import org.permerge.checkpoint.DType;
@@ -38,7 +37,7 @@ public final class EncoderCheckpoint {
     public static final List<String> WEIGHT_FILES = List.of(
             "model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json");
     /** Provenance file written beside the weights by {@link #save}. */
-    public static final String PROVENANCE_FILE = "permerge-provenance.json";
+    public static final String PROVENANCE_FILE = org.permerge.checkpoint.Provenance.FILE;
 
     private final EncoderConfig config;
     private final StateDict weights;
@@ -284,9 +283,7 @@ public final class EncoderCheckpoint {
         }
         SafeTensors.write(dir.resolve("model.safetensors"), toWrite);
         AtomicFiles.writeString(dir.resolve(Preprocessor.FILE_NAME), preprocessor.toJsonString() + "\n");
-        JsonObject prov = new JsonObject();
-        for (Map.Entry<String, String> e : new TreeMap<>(provenance).entrySet()) prov.addProperty(e.getKey(), e.getValue());
-        AtomicFiles.writeString(dir.resolve(PROVENANCE_FILE), new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(prov) + "\n");
+        AtomicFiles.writeString(dir.resolve(PROVENANCE_FILE), org.permerge.checkpoint.Provenance.toJson(provenance));
         // config.json last: a folder is only recognisable as a model once its weights are in place.
         AtomicFiles.writeString(dir.resolve("config.json"), config.toJsonString() + "\n");
     }
@@ -296,6 +293,11 @@ public final class EncoderCheckpoint {
      * leaving out {@code masked_spec_embed} when the file it came from had none (transformers then initialises it, as for
      * that file).
      */
+    public void save(Path dir, org.permerge.checkpoint.Provenance provenance) {
+        save(dir, provenance.toMetadata());
+    }
+
+    /** Saves this checkpoint with provenance entries as given (see {@link #save(Path, org.permerge.checkpoint.Provenance)}). */
     public void save(Path dir, Map<String, String> provenance) {
         save(dir, config, weights, preprocessor, provenance, storesMaskedSpecEmbed);
     }

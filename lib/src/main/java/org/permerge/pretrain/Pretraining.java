@@ -4,6 +4,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import org.permerge.checkpoint.ModelHash;
+import org.permerge.checkpoint.Provenance;
 import org.permerge.io.AtomicFiles;
 import org.permerge.model.EncoderCheckpoint;
 import org.permerge.checkpoint.Preprocessor;
@@ -94,38 +95,42 @@ public final class Pretraining {
             double trainSeconds = (System.nanoTime() - t1) / 1e9;
             int stepsRun = curve.points().size();
             double sps = stepsRun / trainSeconds;
-            Map<String, String> prov = new LinkedHashMap<>(provenance);
-            prov.put("pretrain.objective", "HuBERT masked prediction (cosine logits / 0.1, cross-entropy on masked frames, summed over codebooks)");
-            prov.put("pretrain.seed", Long.toString(settings.seed()));
-            if (initial == null) prov.put("pretrain.init_seed", Long.toString(settings.initSeed()));
+            Map<String, String> step = new LinkedHashMap<>();
+            step.put("objective", "HuBERT masked prediction (cosine logits / 0.1, cross-entropy on masked frames, summed over codebooks)");
             // equal for two encoders that share their step-0 weights (the paper's regime), whatever their data
-            prov.put("pretrain.init_weights_sha256", startHash);
-            prov.put("pretrain.feature_grad_mult", Double.toString(settings.featureGradMult()));
-            prov.put("pretrain.steps", Integer.toString(settings.steps()));
-            prov.put("pretrain.steps_run", Integer.toString(stepsRun));
-            prov.put("pretrain.skipped_updates", Integer.toString(mp.skippedUpdates()));
-            prov.put("pretrain.batch_size", Integer.toString(settings.batchSize()));
-            prov.put("pretrain.clip_samples", Integer.toString(settings.clipSamples()));
-            prov.put("pretrain.peak_learning_rate", Double.toString(settings.peakLearningRate()));
-            prov.put("pretrain.warmup_steps", Integer.toString(settings.warmupSteps()));
-            prov.put("pretrain.optimizer", "AdamW beta=(0.9,0.98) eps=1e-6 wd=0.01 clip_norm=10, warmup + linear decay");
-            prov.put("pretrain.mask", String.format(Locale.ROOT, "span %d frames, mask_prob %.2f, min spans %d",
+            step.put("init_weights_sha256", startHash);
+            step.put("feature_grad_mult", Double.toString(settings.featureGradMult()));
+            step.put("steps", Integer.toString(settings.steps()));
+            step.put("steps_run", Integer.toString(stepsRun));
+            step.put("skipped_updates", Integer.toString(mp.skippedUpdates()));
+            step.put("batch_size", Integer.toString(settings.batchSize()));
+            step.put("clip_samples", Integer.toString(settings.clipSamples()));
+            step.put("peak_learning_rate", Double.toString(settings.peakLearningRate()));
+            step.put("warmup_steps", Integer.toString(settings.warmupSteps()));
+            step.put("optimizer", "AdamW beta=(0.9,0.98) eps=1e-6 wd=0.01 clip_norm=10, warmup + linear decay");
+            step.put("mask", String.format(Locale.ROOT, "span %d frames, mask_prob %.2f, min spans %d",
                     settings.mask().spanLength(), settings.mask().maskProb(), settings.mask().minSpans()));
-            prov.put("pretrain.head_dim", Integer.toString(settings.headDim()));
+            step.put("head_dim", Integer.toString(settings.headDim()));
             for (int k = 0; k < codebooks.size(); k++) {
                 TargetCodebook b = codebooks.get(k);
-                prov.put("pretrain.targets." + b.name(), b.recipe() + "; " + summaries.get(k)
+                step.put("targets." + b.name(), b.recipe() + "; " + summaries.get(k)
                         + (b.weight() == 1.0 ? "" : String.format(Locale.ROOT, "; loss weight %.3g", b.weight())));
             }
-            prov.put("pretrain.clips", Integer.toString(clips.size()));
-            prov.put("pretrain.parameters", Long.toString(params));
-            prov.put("pretrain.train_seconds", String.format(Locale.ROOT, "%.1f", trainSeconds));
-            prov.put("pretrain.steps_per_second", String.format(Locale.ROOT, "%.3f", sps));
-            prov.put("pretrain.loss_first_1pct", String.format(Locale.ROOT, "%.4f", curve.meanLossFirst(Math.max(1, stepsRun / 100))));
-            prov.put("pretrain.loss_last_1pct", String.format(Locale.ROOT, "%.4f", curve.meanLossLast(Math.max(1, stepsRun / 100))));
+            step.put("clips", Integer.toString(clips.size()));
+            step.put("parameters", Long.toString(params));
+            step.put("train_seconds", String.format(Locale.ROOT, "%.1f", trainSeconds));
+            step.put("steps_per_second", String.format(Locale.ROOT, "%.3f", sps));
+            step.put("loss_first_1pct", String.format(Locale.ROOT, "%.4f", curve.meanLossFirst(Math.max(1, stepsRun / 100))));
+            step.put("loss_last_1pct", String.format(Locale.ROOT, "%.4f", curve.meanLossLast(Math.max(1, stepsRun / 100))));
+            StateDict trained = enc.toStateDict();
+            Provenance run = Provenance.fromMetadata(provenance).withSeed("pretrain", settings.seed());
+            if (initial == null) run = run.withSeed("init", settings.initSeed());
+            run = run.withStep("pretrain", step);
+            if (run.precision() == null) run = run.withPrecision(Provenance.precisionOf(trained));
+            Map<String, String> prov = run.finished().toMetadata();
             // The folder is replaced as a unit: weights, curve and targets always belong to one run.
             org.permerge.io.AtomicFiles.replaceFolder(out, dir -> {
-                EncoderCheckpoint.save(dir, config, enc.toStateDict(), PREPROCESSOR, prov);
+                EncoderCheckpoint.save(dir, config, trained, PREPROCESSOR, prov);
                 curve.write(dir, "Masked-prediction loss, " + prov.getOrDefault("pretrain.domain", "") + " seed " + settings.seed());
                 writeTargets(dir.resolve("pretrain-targets.json"), targets);
             });
@@ -162,30 +167,4 @@ public final class Pretraining {
         for (float x : v) a.add(x);
         return a;
     }
-
-    /** The current git commit of the project folder (with "-dirty" when it has uncommitted changes), or "unknown". */
-    public static String gitCommit(Path projectDir) {
-        try {
-            String head = exec(projectDir, "git", "rev-parse", "HEAD");
-            if (head == null) return "unknown";
-            String status = exec(projectDir, "git", "status", "--porcelain", "--untracked-files=no");
-            return status != null && !status.isBlank() ? head + "-dirty" : head;
-        } catch (RuntimeException e) {
-            return "unknown";
-        }
-    }
-
-    private static String exec(Path dir, String... cmd) {
-        try {
-            Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes()).trim();
-            return p.waitFor() == 0 ? out : null;
-        } catch (java.io.IOException e) {
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        }
-    }
-
 }

@@ -12,7 +12,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.LinkedHashSet;
 import java.util.Set;
-import org.permerge.Version;
 import org.permerge.audio.Manifest;
 import org.permerge.bench.Domain;
 import org.permerge.bench.FbankFeatures;
@@ -20,6 +19,7 @@ import org.permerge.bench.FeatureCache;
 import org.permerge.bench.Interval;
 import org.permerge.bench.LayerFeatures;
 import org.permerge.checkpoint.ModelHash;
+import org.permerge.checkpoint.Provenance;
 import org.permerge.bench.PairedBootstrap;
 import org.permerge.bench.Pooling;
 import org.permerge.bench.ProbeConfig;
@@ -33,11 +33,11 @@ import org.permerge.model.EncoderCheckpoint;
 import org.permerge.checkpoint.Preprocessor;
 import org.permerge.checkpoint.StateDict;
 import org.permerge.correlate.AlignmentStatistics;
-import org.permerge.merge.Alignment;
+import org.permerge.match.Alignment;
 import org.permerge.merge.CalibrationAudio;
 import org.permerge.merge.Lambda;
 import org.permerge.merge.ModelMerge;
-import org.permerge.merge.MergeRecipe;
+import org.permerge.match.MergeRecipe;
 import org.permerge.merge.Repair;
 import org.permerge.model.HubertEncoder;
 
@@ -123,14 +123,13 @@ public final class Reproduction {
     }
 
     private static PairResult runPair(StudyConfig config, Path project, Path out, StudyConfig.Pair pair) {
-        Instant t0 = Instant.now();
+        // The run's common record (command, version, commit, start, models, data, seed) and the study's own entries.
+        Provenance run = Provenance.start("./permerge reproduce --preset " + config.name() + " --threads " + config.threads(), project)
+                .withThreads(config.threads()).withSeed("study", config.seed());
         Map<String, Object> prov = new LinkedHashMap<>();
         Map<String, Double> seconds = new LinkedHashMap<>();
-        prov.put("permerge_version", Version.VERSION);
-        prov.put("started", t0.toString());
         prov.put("preset", config.name());
         prov.put("config", com.google.gson.JsonParser.parseString(config.toJson()));
-        prov.put("threads", config.threads());
         prov.put("pair", Map.of("name", pair.name(), "shared_init", pair.sharedInit()));
 
         Instant t = Instant.now();
@@ -139,6 +138,8 @@ public final class Reproduction {
         EncoderCheckpoint b = inputs.modelB();
         prov.put("model_a", describe(config.modelA(), a));
         prov.put("model_b", describe(config.modelB(), b));
+        run = run.withModel("A", config.modelA().path(), a.inferenceHash()).withModel("B", config.modelB().path(), b.inferenceHash())
+                .withPrecision(Provenance.precisionOf(a.weights()));
         Manifest speech = inputs.speech();
         Manifest music = inputs.music();
         prov.put("corpora", Map.of("speech", Map.of("manifest_sha256", speech.checksum(), "clips", speech.size()),
@@ -153,6 +154,9 @@ public final class Reproduction {
         // the draw as a manifest: `permerge stats|merge --calibration <out>/calibration.jsonl` re-runs any step by hand
         inputs.writeCalibration(out.resolve("calibration.jsonl"));
         prov.put("calibration_manifest_sha256", inputs.calibration().checksum());
+        run = run.withData("speech", "corpus at " + speech.audioRoot(), speech.checksum())
+                .withData("music", "corpus at " + music.audioRoot(), music.checksum())
+                .withData("calibration", out.resolve("calibration.jsonl").toString(), inputs.calibration().checksum());
         prov.put("calibration_clips", calibration.size());
         prov.put("calibration_frames", stats.framesPerSpace());
         seconds.put("calibration", since(t));
@@ -237,7 +241,7 @@ public final class Reproduction {
                 if (p.repair()) {
                     repairs.put(p.model(), merge.repairs().stream().map(x -> x.space() + (x.applied() ? " applied" : " n/a: " + x.note())).toList());
                 }
-                merges.put(p.model(), merge.provenance());
+                merges.put(p.model(), merge.provenance().toMetadata());
                 boolean isLarge = large.contains(p.model());
                 // The merged model keeps A's preprocessing.
                 LayerFeatures fm = features(a.config(), merge.merged().weights(), a.preprocessor(), isLarge ? big : small, cache, config,
@@ -264,8 +268,9 @@ public final class Reproduction {
         prov.put("bootstrap", Map.of("replicates", config.bootstrapReplicates(), "seed", config.seed(), "level", 0.95));
         prov.put("probe", config.probe());
         prov.put("seconds", seconds);
-        Duration elapsed = Duration.between(t0, Instant.now());
-        prov.put("elapsed_seconds", elapsed.toMillis() / 1000.0);
+        Map<String, Object> written = new LinkedHashMap<>(run.finished().toMetadata());
+        written.putAll(prov);
+        prov = written;
         ResultsWriter.write(out, scores, tiered ? decisive : null, sweep, diagnostics, layerWeights, prov);
         StudySummary.PairSummary summary = StudyResults.pairSummary(pair, config, decisive, scores, sweep, tableIi);
         return new PairResult(pair, out, scores, decisive, sweep, diagnostics, checks, prov, summary);

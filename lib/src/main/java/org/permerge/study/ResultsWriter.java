@@ -84,8 +84,8 @@ public final class ResultsWriter {
         sb.append("---|".repeat(table.tasks().size() + 2)).append('\n');
         int rows = 0;
         for (SweepPoint p : sweep) {
-            if (p.recipe() == org.permerge.merge.MergeRecipe.IDENTITY) continue;
-            SweepPoint base = sweep.stream().filter(q -> q.recipe() == org.permerge.merge.MergeRecipe.IDENTITY && q.lambda().equals(p.lambda())
+            if (p.recipe() == org.permerge.match.MergeRecipe.IDENTITY) continue;
+            SweepPoint base = sweep.stream().filter(q -> q.recipe() == org.permerge.match.MergeRecipe.IDENTITY && q.lambda().equals(p.lambda())
                     && q.repairMode() == p.repairMode()).findFirst().orElse(null);
             if (base == null) continue;
             sb.append("| ").append(p.model()).append(" | ").append(base.model()).append(" | ");

@@ -2,7 +2,7 @@ package org.permerge.study;
 
 import java.nio.file.Path;
 import java.util.Optional;
-import org.permerge.merge.MergeRecipe;
+import org.permerge.match.MergeRecipe;
 
 /**
  * The command lines that redo a notebook's step from a terminal on the same inputs, so a reader (and the

@@ -11,7 +11,7 @@ import org.permerge.bench.ProbeConfig;
 import org.permerge.bench.SplitCaps;
 import org.permerge.bench.TaskSpec;
 import org.permerge.merge.Lambda;
-import org.permerge.merge.MergeRecipe;
+import org.permerge.match.MergeRecipe;
 import org.permerge.merge.Repair;
 import java.io.IOException;
 import java.io.InputStream;

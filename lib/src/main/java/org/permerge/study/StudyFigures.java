@@ -24,7 +24,7 @@ public final class StudyFigures {
     public static Figure scoreVersusLambda(ScoreTable table, List<SweepPoint> sweep, ScoreTable.Column column, String title) {
         Map<String, TreeMap<Double, Double>> lines = new LinkedHashMap<>();
         for (SweepPoint p : sweep) {
-            String line = (p.recipe() == org.permerge.merge.MergeRecipe.IDENTITY ? "linear interpolation (identity)" : "permutation " + p.recipe())
+            String line = (p.recipe() == org.permerge.match.MergeRecipe.IDENTITY ? "linear interpolation (identity)" : "permutation " + p.recipe())
                     + (p.repair() ? " + REPAIR" : "");
             double y = table.interval(p.model(), column).estimate();
             // An undefined score (a task whose reference equals the baseline) is left out rather than drawn as "NaN".

@@ -7,7 +7,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import org.permerge.io.AtomicFiles;
 import org.permerge.merge.Lambda;
-import org.permerge.merge.MergeRecipe;
+import org.permerge.match.MergeRecipe;
 import org.permerge.merge.Repair;
 
 import java.io.IOException;

@@ -2,7 +2,7 @@ package org.permerge.study;
 
 import org.permerge.merge.Component;
 import org.permerge.merge.Lambda;
-import org.permerge.merge.MergeRecipe;
+import org.permerge.match.MergeRecipe;
 import org.permerge.merge.Repair;
 
 /**

@@ -1,5 +1,7 @@
 package org.permerge.merge;
 
+import org.permerge.match.Alignment;
+import org.permerge.match.MergeRecipe;
 import org.junit.jupiter.api.Test;
 import org.permerge.model.EncoderCheckpoint;
 import org.permerge.correlate.AlignmentStatistics;

@@ -1,5 +1,8 @@
 package org.permerge.merge;
 
+import org.permerge.testing.PairedTaps;
+import org.permerge.match.Alignment;
+import org.permerge.match.MergeRecipe;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

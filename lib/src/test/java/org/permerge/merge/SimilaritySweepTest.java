@@ -1,5 +1,6 @@
 package org.permerge.merge;
 
+import org.permerge.match.MergeRecipe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -10,8 +10,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.permerge.model.EncoderCheckpoint;
 import org.permerge.checkpoint.StateDict;
-import org.permerge.merge.Alignment;
-import org.permerge.merge.MergeRecipe;
+import org.permerge.match.Alignment;
+import org.permerge.match.MergeRecipe;
 import org.permerge.testing.Fixtures;
 
 class PlantedPairTest {

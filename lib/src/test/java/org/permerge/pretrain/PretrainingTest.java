@@ -94,7 +94,8 @@ class PretrainingTest {
         String name = "encoder.layers.1.feed_forward.output_dense.weight";
         assertFalse(Arrays.equals(init.get(name).toFloatArray(), ck.weights().get(name).toFloatArray()), "training changed the weights");
         String prov = Files.readString(out.resolve(EncoderCheckpoint.PROVENANCE_FILE));
-        assertTrue(prov.contains("\"pretrain.seed\": \"7\"") && prov.contains("\"git.commit\": \"abc\""), prov);
+        // the seeds under the common record's seed.* keys (pretrain.seed before)
+        assertTrue(prov.contains("\"seed.pretrain\": \"7\"") && prov.contains("\"git.commit\": \"abc\""), prov);
         assertTrue(Files.readAllLines(out.resolve("loss-curve.csv")).size() == 41);
         assertTrue(Files.readString(out.resolve("loss-curve.html")).contains("<polyline"));
         assertTrue(Files.readString(out.resolve("pretrain-targets.json")).contains("\"centroids\""));
@@ -189,7 +190,7 @@ class PretrainingTest {
         assertTrue(a.contains("\"pretrain.init_weights_sha256\": \"" + start + "\""), a);
         assertTrue(b.contains("\"pretrain.init_weights_sha256\": \"" + start + "\""), b);
         assertFalse(c.contains(start), "another init seed starts elsewhere");
-        assertTrue(a.contains("\"pretrain.init_seed\": \"99\"") && a.contains("\"pretrain.seed\": \"1\""), a);
+        assertTrue(a.contains("\"seed.init\": \"99\"") && a.contains("\"seed.pretrain\": \"1\""), a);
         String name = "encoder.layers.0.feed_forward.output_dense.weight";
         float[] wa = EncoderCheckpoint.load(dir.resolve("a")).weights().get(name).toFloatArray();
         float[] wb = EncoderCheckpoint.load(dir.resolve("b")).weights().get(name).toFloatArray();

@@ -33,6 +33,20 @@ class ReproduceCiTest {
         assertEquals(15, r.diagnostics().stream().filter(d -> d.recipe().equals("cnn+ff+attn")).count());
         String prov = Files.readString(r.out().resolve(ResultsWriter.PROVENANCE_JSON));
         assertTrue(prov.contains("weights_sha256") && prov.contains("manifest_sha256") && prov.contains("\"seed\""), prov);
+        // The run's common record heads provenance.json under the keys every command writes, and reads back whole.
+        java.util.Map<String, String> flat = new java.util.LinkedHashMap<>();
+        for (var e : com.google.gson.JsonParser.parseString(prov).getAsJsonObject().entrySet()) {
+            if (e.getValue().isJsonPrimitive() && e.getValue().getAsJsonPrimitive().isString()) flat.put(e.getKey(), e.getValue().getAsString());
+        }
+        org.permerge.checkpoint.Provenance record = org.permerge.checkpoint.Provenance.fromMetadata(flat);
+        assertEquals(flat, record.toMetadata());
+        assertTrue(flat.keySet().containsAll(org.permerge.checkpoint.Provenance.REQUIRED), flat.keySet().toString());
+        assertTrue(record.command().startsWith("./permerge reproduce --preset ci") && record.elapsed() != null, record.toString());
+        // the same weights hash the calibration statistics recorded for A and B
+        var origin = org.permerge.correlate.AlignmentStatistics.load(r.out().resolve("calibration-statistics.safetensors")).origin();
+        assertEquals(origin.modelASha256(), record.models().get("A").sha256());
+        assertEquals(origin.modelBSha256(), record.models().get("B").sha256());
+        assertEquals(config.seed(), record.seeds().get("study"));
 
         // λ = 1 of any recipe and λ = 0 of identity are A and B themselves: their features come from the cache.
         int misses = ((java.util.Map<?, ?>) r.provenance().get("feature_cache")).get("misses") instanceof Integer m ? m : -1;

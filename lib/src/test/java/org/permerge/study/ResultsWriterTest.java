@@ -38,7 +38,7 @@ class ResultsWriterTest {
                 String row = SweepPoint.rowName(r, l, false);
                 int w = (int) (35 + 20 * l) + (r.equals("identity") ? 0 : 2), f = (int) (50 - 25 * l);
                 b.add(row, acc(WORD, w, 60)).add(row, acc(FAMILY, f, 60));
-                sweep.add(SweepPoint.of(org.permerge.merge.MergeRecipe.parse(r), org.permerge.merge.Lambda.global(l), org.permerge.merge.Repair.Mode.NONE));
+                sweep.add(SweepPoint.of(org.permerge.match.MergeRecipe.parse(r), org.permerge.merge.Lambda.global(l), org.permerge.merge.Repair.Mode.NONE));
             }
         }
         ScoreTable table = b.build();

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
-import org.permerge.merge.MergeRecipe;
+import org.permerge.match.MergeRecipe;
 
 class StudyCommandLinesTest {
 

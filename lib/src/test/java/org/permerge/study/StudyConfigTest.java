@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.permerge.bench.Domain;
 import org.permerge.merge.Component;
 import org.permerge.merge.Lambda;
-import org.permerge.merge.MergeRecipe;
+import org.permerge.match.MergeRecipe;
 import org.permerge.merge.Repair;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -21,7 +21,7 @@ import org.permerge.bench.PairedBootstrap;
 import org.permerge.bench.ScoreTable;
 import org.permerge.testing.Outcomes;
 import org.permerge.bench.TaskSpec;
-import org.permerge.merge.Alignment;
+import org.permerge.match.Alignment;
 
 /** summary.json: two pairs' results through the per-pair summary code, the schema check, and a round trip. */
 class StudySummaryTest {
@@ -45,7 +45,7 @@ class StudySummaryTest {
         b.add(p.modelA().label(), Outcomes.accuracy(WORD, 80, 100)).add(p.modelA().label(), Outcomes.accuracy(FAMILY, 40, 100));
         b.add(p.modelB().label(), Outcomes.accuracy(WORD, 30, 100)).add(p.modelB().label(), Outcomes.accuracy(FAMILY, 70, 100));
         for (SweepPoint s : c.points()) {
-            int w = 50 + (s.recipe() == org.permerge.merge.MergeRecipe.IDENTITY ? 0 : gain);
+            int w = 50 + (s.recipe() == org.permerge.match.MergeRecipe.IDENTITY ? 0 : gain);
             b.add(s.model(), Outcomes.accuracy(WORD, w, 100)).add(s.model(), Outcomes.accuracy(FAMILY, 45, 100));
         }
         return b.build();

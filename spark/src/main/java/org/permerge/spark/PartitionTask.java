@@ -72,8 +72,7 @@ final class PartitionTask implements scala.Function2<TaskContext, scala.collecti
     @Override
     public PartStatistics apply(TaskContext task, scala.collection.Iterator<Integer> ignored) {
         int partition = task.partitionId();
-        Manifest.setVerifyAudio(verifyAudio);
-        Manifest m = Manifest.read(Path.of(manifest));
+        Manifest m = Manifest.read(Path.of(manifest), Manifest.ReadOptions.defaults().withVerifyAudio(verifyAudio));
         if (!m.checksum().equals(manifestSha256)) {
             throw new IllegalStateException("calibration manifest " + manifest + " as this executor reads it has sha256 "
                     + m.checksum() + ", but the driver read " + manifestSha256 + ": every executor must see the same file");

@@ -36,7 +36,6 @@ public final class SparkThroughput {
         Path manifest = Path.of(args[2]);
         int runs = args.length > 3 ? Integer.parseInt(args[3]) : 3;
         int cores = args.length > 4 ? Integer.parseInt(args[4]) : 2;
-        Manifest.setVerifyAudio(true);
         ai.djl.engine.Engine.getEngine("PyTorch");
         Manifest clips = Manifest.read(manifest);
         SparkContext sc = new SparkContext(new SparkConf().setAppName("permerge throughput").setMaster("local[" + cores + "]")

@@ -12,8 +12,8 @@ import org.permerge.correlate.AlignmentStatistics;
 import org.permerge.correlate.Calibration;
 import org.permerge.correlate.StatisticsEngine;
 import org.permerge.correlate.StatisticsProvenance;
-import org.permerge.merge.Alignment;
-import org.permerge.merge.MergeRecipe;
+import org.permerge.match.Alignment;
+import org.permerge.match.MergeRecipe;
 import org.permerge.model.EncoderCheckpoint;
 import picocli.CommandLine;
 

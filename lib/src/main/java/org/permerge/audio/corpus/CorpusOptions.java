@@ -23,6 +23,11 @@ public record CorpusOptions(Path out, long seed, int clips, int calibrationClips
         return new CorpusOptions(out, 1, 2000, 250, Runtime.getRuntime().availableProcessors());
     }
 
+    /** The same build into another folder. */
+    public CorpusOptions withOut(Path folder) {
+        return new CorpusOptions(folder, seed, clips, calibrationClips, threads);
+    }
+
     public CorpusOptions withClips(int n) {
         return new CorpusOptions(out, seed, n, Math.max(1, n / 8), threads);
     }

@@ -1,5 +1,6 @@
-package org.permerge.merge;
+package org.permerge.match;
 
+import org.permerge.testing.PairedTaps;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.permerge.checkpoint.SafeTensors;

@@ -1,10 +1,8 @@
-package org.permerge.merge;
+package org.permerge.match;
 
 import org.permerge.correlate.AlignmentStatistics;
 import org.permerge.correlate.CrossCorrelation;
-import org.permerge.match.HeadAwareMatching;
-import org.permerge.match.LinearAssignment;
-import org.permerge.match.LiveUnitMatching;
+import org.permerge.correlate.StatisticsView;
 import org.permerge.model.EncoderConfig;
 import org.permerge.permute.PermutationSpec;
 import org.permerge.permute.Permutations;

@@ -1,4 +1,4 @@
-package org.permerge.merge;
+package org.permerge.testing;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -14,13 +14,13 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /** Test helper: runs two same-rate models over the same clips and feeds their row-aligned real frames to statistics. */
-final class PairedTaps {
+public final class PairedTaps {
     private PairedTaps() {}
 
-    record Rows(float[] values, int width) {}
+    public record Rows(float[] values, int width) {}
 
     /** Every wanted tap's real frames, [frames × width]. */
-    static Map<String, Rows> record(EncoderConfig c, StateDict w, List<float[]> clips, java.util.function.Predicate<String> wants) {
+    public static Map<String, Rows> record(EncoderConfig c, StateDict w, List<float[]> clips, java.util.function.Predicate<String> wants) {
         Map<String, Rows> out = new LinkedHashMap<>();
         try (HubertEncoder enc = HubertEncoder.create(c, w); NDManager scope = NDManager.newBaseManager()) {
             enc.forward(scope, clips, new org.permerge.model.TapConsumer() {
@@ -47,7 +47,7 @@ final class PairedTaps {
     }
 
     /** Feeds both models' frames of every tap the statistics want. */
-    static void feed(AlignmentStatistics stats, EncoderConfig c, StateDict a, StateDict b, List<float[]> clips) {
+    public static void feed(AlignmentStatistics stats, EncoderConfig c, StateDict a, StateDict b, List<float[]> clips) {
         Map<String, Rows> ra = record(c, a, clips, stats::wants);
         Map<String, Rows> rb = record(c, b, clips, stats::wants);
         try (NDManager m = NDManager.newBaseManager()) {
@@ -60,7 +60,7 @@ final class PairedTaps {
     }
 
     /** Gaussian noise clips. */
-    static List<float[]> noise(int clips, int samples, long seed) {
+    public static List<float[]> noise(int clips, int samples, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         List<float[]> out = new java.util.ArrayList<>();
         for (int i = 0; i < clips; i++) {

@@ -1,4 +1,4 @@
-package org.permerge.merge;
+package org.permerge.match;
 
 import org.permerge.model.EncoderConfig;
 import org.permerge.permute.PermutationSpec;

@@ -1,16 +1,12 @@
-package org.permerge.merge;
+package org.permerge.correlate;
 
-import org.permerge.correlate.AlignmentStatistics;
-import org.permerge.correlate.CrossCorrelation;
-import org.permerge.correlate.StatisticsProvenance;
-import org.permerge.correlate.UnitStatistics;
 import org.permerge.model.EncoderConfig;
 
 import java.util.Map;
 
 /**
  * Read access to a calibration run's statistics, one space at a time: either {@link AlignmentStatistics} in
- * memory ({@link #of(AlignmentStatistics)}) or a statistics file read lazily ({@link StatisticsFile}), so
+ * memory ({@link #of(AlignmentStatistics)}) or a statistics file read lazily ({@code org.permerge.merge.StatisticsFile}), so
  * that merging base-size models never needs all (about 2 GB of) co-moments at once.
  */
 public interface StatisticsView {
