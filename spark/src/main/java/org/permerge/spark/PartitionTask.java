@@ -80,9 +80,12 @@ final class PartitionTask implements scala.Function2<TaskContext, scala.collecti
                 .withPreActivation(AlignmentStatistics.PreActivation.valueOf(preActivation)).withMaxBatchSeconds(maxBatchSeconds);
         for (Map.Entry<String, String> e : provenance.entrySet()) options = options.withProvenance(e.getKey(), e.getValue());
         options = options.withProvenance("calibration.shards", shard.toString());
-        Calibration.Collected collected = Calibration.collect(EncoderCheckpoint.load(modelA), EncoderCheckpoint.load(modelB),
-                clips, options);
+        long t0 = System.nanoTime();
+        EncoderCheckpoint a = EncoderCheckpoint.load(modelA);
+        EncoderCheckpoint b = EncoderCheckpoint.load(modelB);
+        double loadSeconds = (System.nanoTime() - t0) / 1e9;
+        Calibration.Collected collected = Calibration.collect(a, b, clips, options);
         fault.check(partition, task.attemptNumber());
-        return PartStatistics.of(partition, shard, collected.statistics(), collected.summary());
+        return PartStatistics.of(partition, shard, collected.statistics(), collected.summary(), loadSeconds);
     }
 }

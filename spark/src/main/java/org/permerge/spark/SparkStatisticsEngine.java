@@ -12,6 +12,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.Locale;
 
 /**
  * {@code stats --engine spark}: the clips of a statistics job divided into Spark partitions, each collected by
@@ -71,7 +72,12 @@ public final class SparkStatisticsEngine implements StatisticsEngine {
             InOrderSum sum = new InOrderSum(parts);
             context.run("permerge stats: " + shardClips + " clips in " + parts + " parts", parts, task, PartStatistics.class,
                     sum::accept, new PartProgress(clipsPerPart, "statistics", progress));
-            return sum.result((System.nanoTime() - t0) / 1e9);
+            Calibration.Collected collected = sum.result((System.nanoTime() - t0) / 1e9);
+            progress.printf(Locale.ROOT, "spark: time of %d parts (summed over parts): encoders loaded %.2f s, clips collected %.2f s,"
+                            + " statistics packed %.2f s (%.0f MB crossed); driver: unpacked and merged %.2f s; whole job %.2f s%n",
+                    parts, sum.loadSeconds, sum.collectSeconds, sum.packSeconds, sum.bytes / 1e6, sum.mergeSeconds,
+                    collected.summary().wallSeconds());
+            return collected;
         }
     }
 
@@ -88,6 +94,11 @@ public final class SparkStatisticsEngine implements StatisticsEngine {
         private long frames;
         private double seconds;
         private RuntimeException failure;
+        double loadSeconds;
+        double collectSeconds;
+        double packSeconds;
+        double mergeSeconds;
+        long bytes;
 
         InOrderSum(int parts) {
             this.waiting = new PartStatistics[parts];
@@ -104,9 +115,15 @@ public final class SparkStatisticsEngine implements StatisticsEngine {
                 while (next < waiting.length && waiting[next] != null) {
                     PartStatistics p = waiting[next];
                     waiting[next] = null;
+                    long t0 = System.nanoTime();
                     AlignmentStatistics s = p.unpack();
                     if (total == null) total = s;
                     else total.merge(s, "Spark parts 0.." + (next - 1), "Spark part " + next + " (shard " + p.shard() + ")");
+                    mergeSeconds += (System.nanoTime() - t0) / 1e9;
+                    loadSeconds += p.loadSeconds();
+                    collectSeconds += p.wallSeconds();
+                    packSeconds += p.packSeconds();
+                    bytes += p.statistics().length;
                     clips += p.clips();
                     frames += p.frames();
                     seconds += p.audioSeconds();

@@ -24,7 +24,8 @@ import java.util.Map;
 /**
  * The Spark overhead on one machine: {@code stats} over the same clips in this process (torch on {@code cores}
  * threads) and on Spark {@code local[cores]} (one thread per task), alternating, {@code runs} times each; prints
- * the median wall times and their ratio. The Spark session starts once before the runs (its start-up is not
+ * the median wall times and their ratio, and for each Spark run where its time went (encoder loads, clips, packing
+ * the statistics, the driver's unpack and merge). The Spark session starts once before the runs (its start-up is not
  * counted); each run, single-process or Spark, loads the two encoders itself.
  *
  * <p>{@code java -cp … org.permerge.spark.SparkThroughput <model A> <model B> <manifest|preset> [runs=3] [cores=2]}: a
@@ -51,7 +52,20 @@ public final class SparkThroughput {
         SparkContext sc = new SparkContext(new SparkConf().setAppName("permerge throughput").setMaster("local[" + cores + "]")
                 .set("spark.ui.enabled", "false"));
         try {
-            StatisticsEngine engine = new SparkStatisticsEngine(new PrintStream(OutputStream.nullOutputStream()));
+            // Of the engine's progress, only its closing line (where a run's time went) is shown.
+            StatisticsEngine engine = new SparkStatisticsEngine(new PrintStream(new OutputStream() {
+                private final StringBuilder line = new StringBuilder();
+
+                @Override
+                public void write(int b) {
+                    if (b != '\n') {
+                        line.append((char) b);
+                        return;
+                    }
+                    if (line.indexOf("spark: time") == 0) System.out.println("  " + line);
+                    line.setLength(0);
+                }
+            }, true));
             StatisticsEngine.Job job = new StatisticsEngine.Job(a, b, manifest, null, new StatisticsProvenance.Shard(0, 1), true,
                     Calibration.Options.defaults(), Map.of("partitions", Integer.toString(cores)));
             double[] single = new double[runs];
