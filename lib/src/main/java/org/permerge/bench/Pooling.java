@@ -29,6 +29,14 @@ public enum Pooling {
         return this == MEAN ? hidden : 2 * hidden;
     }
 
+    /**
+     * The feature kind in a feature-cache key: {@code hidden-states-mean} (the key mean-pooled features always had)
+     * or {@code hidden-states-mean+std}.
+     */
+    public String featureKind() {
+        return "hidden-states-" + label;
+    }
+
     /** Parses {@code mean} or {@code mean+std} (case-insensitive). */
     public static Pooling parse(String s) {
         for (Pooling p : values()) if (p.label.equals(s.toLowerCase(Locale.ROOT).trim())) return p;

@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
                 PretrainCommand.class,
                 StatsCommand.class,
                 StatsMergeCommand.class,
+                FeaturesCommand.class,
                 PermuteCommand.class,
                 MergeCommand.class,
                 MergeBenchCommand.class,

@@ -418,7 +418,7 @@ public final class Reproduction {
         Seen before = seen.get(hash);
         if (before != null && (before.set() == set || before.set().ids().containsAll(set.ids()))) return before.features();
         // mean pooling keeps its old cache key, so earlier caches stay valid
-        String kind = set.pooling() == Pooling.MEAN ? "hidden-states-mean" : "hidden-states-" + set.pooling().label();
+        String kind = set.pooling().featureKind();
         String key = FeatureCache.key(hash, ModelHash.combine(set.key(), pre.toString()), kind);
         LayerFeatures f = cache.getOrCompute(key, Map.of("model", label, "pooling", set.pooling().label()), () -> {
             try (HubertEncoder enc = HubertEncoder.create(config, weights)) {

@@ -8,19 +8,22 @@ import java.io.PrintStream;
 import java.util.Locale;
 
 /**
- * Progress of a statistics job on the driver's terminal: one line per part done (with the clips it held and the
+ * Progress of a Spark job on the driver's terminal: one line per part done (with the clips it held and the
  * running totals) and one per failed attempt, saying that Spark runs that part again.
  */
 final class PartProgress extends SparkListener {
     private final int[] clipsPerPart;
     private final int totalClips;
+    private final String what;
     private final PrintStream out;
     private final long start = System.nanoTime();
     private final boolean[] done;
     private int partsDone;
     private int clipsDone;
 
-    PartProgress(int[] clipsPerPart, PrintStream out) {
+    /** Progress of parts holding {@code clipsPerPart} clips each, whose results are {@code what} (e.g. "statistics"). */
+    PartProgress(int[] clipsPerPart, String what, PrintStream out) {
+        this.what = what;
         this.clipsPerPart = clipsPerPart.clone();
         this.done = new boolean[clipsPerPart.length];
         int total = 0;
@@ -43,8 +46,8 @@ final class PartProgress extends SparkListener {
                     clipsPerPart[part], info.attemptNumber(), partsDone, done.length, clipsDone, totalClips,
                     (System.nanoTime() - start) / 1e9);
         } else {
-            out.printf(Locale.ROOT, "spark: part %d attempt %d failed (%s); its statistics are dropped and Spark runs the part again%n",
-                    part, info.attemptNumber(), end.reason().toString().lines().findFirst().orElse(""));
+            out.printf(Locale.ROOT, "spark: part %d attempt %d failed (%s); its %s are dropped and Spark runs the part again%n",
+                    part, info.attemptNumber(), end.reason().toString().lines().findFirst().orElse(""), what);
         }
         out.flush();
         notifyAll();

@@ -22,18 +22,23 @@ import java.nio.file.Path;
  * @param clips        clips it saw
  * @param frames       frames of model A
  * @param audioSeconds seconds of audio
- * @param wallSeconds  its wall time
+ * @param wallSeconds  its extraction's wall time (both encoders over its clips, statistics accumulated)
+ * @param loadSeconds  the time it took to load the two encoders
+ * @param packSeconds  the time it took to pack the statistics into {@code statistics}
  */
 public record PartStatistics(int partition, int shardIndex, int shardCount, byte[] statistics, int clips, long frames,
-                             double audioSeconds, double wallSeconds) implements Serializable {
+                             double audioSeconds, double wallSeconds, double loadSeconds, double packSeconds) implements Serializable {
     /** Packs statistics through a temporary file (removed again). */
-    static PartStatistics of(int partition, StatisticsProvenance.Shard shard, AlignmentStatistics stats, ExtractionSummary summary) {
+    static PartStatistics of(int partition, StatisticsProvenance.Shard shard, AlignmentStatistics stats, ExtractionSummary summary,
+                             double loadSeconds) {
+        long t0 = System.nanoTime();
         try {
             Path tmp = Files.createTempFile("permerge-part-" + partition + "-", ".safetensors");
             try {
                 stats.save(tmp);
-                return new PartStatistics(partition, shard.index(), shard.count(), Files.readAllBytes(tmp), summary.clips(),
-                        summary.frames(), summary.audioSeconds(), summary.wallSeconds());
+                byte[] bytes = Files.readAllBytes(tmp);
+                return new PartStatistics(partition, shard.index(), shard.count(), bytes, summary.clips(),
+                        summary.frames(), summary.audioSeconds(), summary.wallSeconds(), loadSeconds, (System.nanoTime() - t0) / 1e9);
             } finally {
                 Files.deleteIfExists(tmp);
             }

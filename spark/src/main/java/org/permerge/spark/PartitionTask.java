@@ -1,6 +1,5 @@
 package org.permerge.spark;
 
-import ai.djl.engine.Engine;
 import org.apache.spark.TaskContext;
 import org.permerge.audio.Manifest;
 import org.permerge.correlate.AlignmentStatistics;
@@ -72,25 +71,21 @@ final class PartitionTask implements scala.Function2<TaskContext, scala.collecti
     @Override
     public PartStatistics apply(TaskContext task, scala.collection.Iterator<Integer> ignored) {
         int partition = task.partitionId();
-        Manifest m = Manifest.read(Path.of(manifest), Manifest.ReadOptions.defaults().withVerifyAudio(verifyAudio));
-        if (!m.checksum().equals(manifestSha256)) {
-            throw new IllegalStateException("calibration manifest " + manifest + " as this executor reads it has sha256 "
-                    + m.checksum() + ", but the driver read " + manifestSha256 + ": every executor must see the same file");
-        }
+        Manifest m = TaskInputs.manifest(manifest, manifestSha256, verifyAudio);
         if (split != null) m = m.split(split);
         StatisticsProvenance.Shard shard = shardOf(new StatisticsProvenance.Shard(shardIndex, shardCount), parts, partition);
         Manifest clips = clipsOf(m, shard);
-        // Spark gives a task spark.task.cpus cores: more torch threads would fight the other tasks for them.
-        if ("PyTorch".equals(Engine.getInstance().getEngineName())) {
-            ai.djl.pytorch.jni.JniUtils.setNumThreads(task.cpus());
-        }
+        TaskInputs.useTaskCores(task);
         Calibration.Options options = Calibration.Options.defaults()
                 .withPreActivation(AlignmentStatistics.PreActivation.valueOf(preActivation)).withMaxBatchSeconds(maxBatchSeconds);
         for (Map.Entry<String, String> e : provenance.entrySet()) options = options.withProvenance(e.getKey(), e.getValue());
         options = options.withProvenance("calibration.shards", shard.toString());
-        Calibration.Collected collected = Calibration.collect(EncoderCheckpoint.load(modelA), EncoderCheckpoint.load(modelB),
-                clips, options);
+        long t0 = System.nanoTime();
+        EncoderCheckpoint a = EncoderCheckpoint.load(modelA);
+        EncoderCheckpoint b = EncoderCheckpoint.load(modelB);
+        double loadSeconds = (System.nanoTime() - t0) / 1e9;
+        Calibration.Collected collected = Calibration.collect(a, b, clips, options);
         fault.check(partition, task.attemptNumber());
-        return PartStatistics.of(partition, shard, collected.statistics(), collected.summary());
+        return PartStatistics.of(partition, shard, collected.statistics(), collected.summary(), loadSeconds);
     }
 }

@@ -1,8 +1,5 @@
 package org.permerge.spark;
 
-import org.apache.spark.SparkConf;
-import org.apache.spark.SparkContext;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.permerge.audio.Manifest;
 import org.permerge.correlate.AlignmentStatistics;
 import org.permerge.correlate.Calibration;
@@ -15,9 +12,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
-import java.util.stream.IntStream;
+import java.util.Locale;
 
 /**
  * {@code stats --engine spark}: the clips of a statistics job divided into Spark partitions, each collected by
@@ -65,64 +60,24 @@ public final class SparkStatisticsEngine implements StatisticsEngine {
         }
         String modelA = visibleToExecutors(job.modelA(), "--a");
         String modelB = visibleToExecutors(job.modelB(), "--b");
-        Map<String, String> settings = job.settings();
-        for (String key : settings.keySet()) {
-            if (!key.equals("master") && !key.equals("partitions") && !key.startsWith("spark.")) {
-                throw new IllegalArgumentException("unknown setting '" + key + "' of the Spark engine: expected master, partitions or spark.*");
-            }
-        }
-        quietSparkLogs();
-        SparkConf conf = new SparkConf().setAppName("permerge stats");
-        // A part is the size of a statistics file (about 1 GB for two HuBERT-Base encoders): Spark's default cap
-        // of 1 GB on all results together would fail real jobs. The driver still merges them one by one.
-        if (!conf.contains("spark.driver.maxResultSize")) conf.set("spark.driver.maxResultSize", "0");
-        settings.forEach((k, v) -> {
-            if (k.startsWith("spark.")) conf.set(k, v);
-        });
-        String master = settings.get("master");
-        if (master != null) conf.setMaster(master);
-        else if (!conf.contains("spark.master")) conf.setMaster("local[*]");
-
-        // getActive is package-private in Scala's eyes only; Java sees the companion object's public method.
-        scala.Option<SparkContext> active = org.apache.spark.SparkContext$.MODULE$.getActive();
-        boolean ours = active.isEmpty();
-        SparkContext sc = ours ? new SparkContext(conf) : active.get();
-        if (!ours && master != null && !sc.master().equals(master)) {
-            throw new IllegalStateException("a Spark context with master " + sc.master() + " already runs in this JVM;"
-                    + " cannot start one with master " + master + " beside it");
-        }
-        PartProgress listener = null;
-        try {
-            JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
-            int parts = settings.containsKey("partitions") ? parsePartitions(settings.get("partitions")) : jsc.defaultParallelism();
-            parts = Math.min(parts, shardClips);
+        try (EngineContext context = EngineContext.open("statistics engine", "permerge stats", job.settings())) {
+            int parts = context.partitions(shardClips);
             int[] clipsPerPart = new int[parts];
             for (int p = 0; p < parts; p++) {
                 clipsPerPart[p] = PartitionTask.clipsOf(split, PartitionTask.shardOf(job.shard(), parts, p)).size();
             }
-            progress.printf("spark: %d clips of %s in %d parts on %s%n", shardClips, manifestFile, parts, sc.master());
-            listener = new PartProgress(clipsPerPart, progress);
-            sc.addSparkListener(listener);
+            progress.printf("spark: %d clips of %s in %d parts on %s%n", shardClips, manifestFile, parts, context.spark().master());
             PartitionTask task = new PartitionTask(modelA, modelB, manifestFile, manifest.checksum(), job.split(), job.shard(),
                     parts, job.options(), job.verifyAudio(), fault);
-            sc.setJobDescription("permerge stats: " + shardClips + " clips in " + parts + " parts");
             InOrderSum sum = new InOrderSum(parts);
-            scala.Function2<Object, PartStatistics, scala.runtime.BoxedUnit> handler = (index, part) -> {
-                sum.accept((Integer) index, part);
-                return scala.runtime.BoxedUnit.UNIT;
-            };
-            sc.runJob(jsc.parallelize(IntStream.range(0, parts).boxed().toList(), parts).rdd(), task, handler,
-                    scala.reflect.ClassTag$.MODULE$.apply(PartStatistics.class));
+            context.run("permerge stats: " + shardClips + " clips in " + parts + " parts", parts, task, PartStatistics.class,
+                    sum::accept, new PartProgress(clipsPerPart, "statistics", progress));
             Calibration.Collected collected = sum.result((System.nanoTime() - t0) / 1e9);
-            try {
-                listener.awaitAllDone(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            progress.printf(Locale.ROOT, "spark: time of %d parts (summed over parts): encoders loaded %.2f s, clips collected %.2f s,"
+                            + " statistics packed %.2f s (%.0f MB crossed); driver: unpacked and merged %.2f s; whole job %.2f s%n",
+                    parts, sum.loadSeconds, sum.collectSeconds, sum.packSeconds, sum.bytes / 1e6, sum.mergeSeconds,
+                    collected.summary().wallSeconds());
             return collected;
-        } finally {
-            if (listener != null) sc.removeSparkListener(listener);
-            if (ours) sc.stop();
         }
     }
 
@@ -139,6 +94,11 @@ public final class SparkStatisticsEngine implements StatisticsEngine {
         private long frames;
         private double seconds;
         private RuntimeException failure;
+        double loadSeconds;
+        double collectSeconds;
+        double packSeconds;
+        double mergeSeconds;
+        long bytes;
 
         InOrderSum(int parts) {
             this.waiting = new PartStatistics[parts];
@@ -155,9 +115,15 @@ public final class SparkStatisticsEngine implements StatisticsEngine {
                 while (next < waiting.length && waiting[next] != null) {
                     PartStatistics p = waiting[next];
                     waiting[next] = null;
+                    long t0 = System.nanoTime();
                     AlignmentStatistics s = p.unpack();
                     if (total == null) total = s;
                     else total.merge(s, "Spark parts 0.." + (next - 1), "Spark part " + next + " (shard " + p.shard() + ")");
+                    mergeSeconds += (System.nanoTime() - t0) / 1e9;
+                    loadSeconds += p.loadSeconds();
+                    collectSeconds += p.wallSeconds();
+                    packSeconds += p.packSeconds();
+                    bytes += p.statistics().length;
                     clips += p.clips();
                     frames += p.frames();
                     seconds += p.audioSeconds();
@@ -175,27 +141,6 @@ public final class SparkStatisticsEngine implements StatisticsEngine {
             }
             return new Calibration.Collected(total, new ExtractionSummary(clips, frames, seconds, wallSeconds));
         }
-    }
-
-    /**
-     * With the library's slf4j-simple binding Spark would log every step at INFO on the terminal; its loggers are
-     * made at first use, so warnings only from here on unless the user set a level (a cluster's log4j2 is untouched).
-     */
-    private static void quietSparkLogs() {
-        for (String logger : List.of("org.apache.spark", "org.sparkproject", "org.apache.hadoop", "io.netty")) {
-            String key = "org.slf4j.simpleLogger.log." + logger;
-            if (System.getProperty(key) == null) System.setProperty(key, "warn");
-        }
-    }
-
-    private static int parsePartitions(String s) {
-        try {
-            int n = Integer.parseInt(s.trim());
-            if (n >= 1) return n;
-        } catch (NumberFormatException ignored) {
-            // reported below
-        }
-        throw new IllegalArgumentException("partitions must be a whole number >= 1, got '" + s + "'");
     }
 
     /**

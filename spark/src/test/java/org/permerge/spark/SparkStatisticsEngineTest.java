@@ -4,7 +4,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.permerge.audio.Manifest;
-import org.permerge.audio.Wav;
 import org.permerge.checkpoint.SafeTensors;
 import org.permerge.checkpoint.StateDict;
 import org.permerge.cli.Main;
@@ -23,10 +22,8 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -44,33 +41,12 @@ class SparkStatisticsEngineTest {
     static String modelB;
     static Path single;
 
-    private static Path project() {
-        String dir = System.getProperty("permerge.project.dir");
-        return (dir != null ? Path.of(dir) : Path.of("..")).toAbsolutePath().normalize();
-    }
-
     @BeforeAll
     static void singleProcessStatistics() {
-        modelA = project().resolve("data-manifests/models/mini-speech").toString();
-        modelB = project().resolve("data-manifests/models/mini-music").toString();
-        Random rnd = new Random(13);
-        List<Manifest.Clip> clips = new ArrayList<>();
+        modelA = SyntheticClips.model("speech");
+        modelB = SyntheticClips.model("music");
         // Lengths differ so that one process and two partitions batch the clips differently.
-        int[] lengths = {8000, 11200, 5600, 9600, 12800, 7200};
-        for (int c = 0; c < lengths.length; c++) {
-            float[] x = new float[lengths[c]];
-            double f = 150 + 70 * c;
-            for (int t = 0; t < x.length; t++) {
-                x[t] = (float) (0.3 * Math.sin(2 * Math.PI * f * t / 16000) + 0.2 * Math.sin(2 * Math.PI * 3.1 * f * t / 16000)
-                        + 0.05 * rnd.nextGaussian());
-            }
-            Path wav = tmp.resolve("clip" + c + ".wav");
-            Wav.write(wav, x, 16000);
-            clips.add(new Manifest.Clip("clip" + c, wav.getFileName().toString(), x.length / 16000.0, 16000, Map.of(),
-                    "calibration", Map.of(), Map.of(), Manifest.sha256(wav), tmp));
-        }
-        manifest = tmp.resolve("calibration.jsonl");
-        Manifest.of(Map.of("generator", "SparkStatisticsEngineTest"), clips, tmp).write(manifest);
+        manifest = SyntheticClips.manifest(tmp, "calibration.jsonl", new int[] {8000, 11200, 5600, 9600, 12800, 7200}, 13);
         single = tmp.resolve("single.safetensors");
         assertEquals(0, run("stats", "--a", modelA, "--b", modelB, "--calibration", manifest.toString(), "--out", single.toString(),
                 "--max-batch-seconds", "0.1"));
