@@ -352,6 +352,14 @@ public final class AlignmentStatistics implements PairedTapConsumer {
     }
 
     /**
+     * Adds provenance entries known only after the statistics were collected (how an adaptive calibration ended);
+     * a fixed key's value is replaced, so use it for extras only unless correcting the record is the point.
+     */
+    public void recordProvenance(Map<String, String> entries) {
+        provenance = provenance.with(entries);
+    }
+
+    /**
      * Adds the statistics of another run: the result is what one run over both runs' frames gives. Refused
      * unless both measured the same architectures (the whole config: layer shapes and layout) in the same
      * pre-activation mode, and unless their provenance agrees ({@link StatisticsProvenance#mergedWith}: same

@@ -66,25 +66,9 @@ public final class SparkStatisticsEngine implements StatisticsEngine {
         String modelA = visibleToExecutors(job.modelA(), "--a");
         String modelB = visibleToExecutors(job.modelB(), "--b");
         Map<String, String> settings = job.settings();
-        for (String key : settings.keySet()) {
-            if (!key.equals("master") && !key.equals("partitions") && !key.startsWith("spark.")) {
-                throw new IllegalArgumentException("unknown setting '" + key + "' of the Spark engine: expected master, partitions or spark.*");
-            }
-        }
-        quietSparkLogs();
-        SparkConf conf = new SparkConf().setAppName("permerge stats");
-        // A part is the size of a statistics file (about 1 GB for two HuBERT-Base encoders): Spark's default cap
-        // of 1 GB on all results together would fail real jobs. The driver still merges them one by one.
-        if (!conf.contains("spark.driver.maxResultSize")) conf.set("spark.driver.maxResultSize", "0");
-        settings.forEach((k, v) -> {
-            if (k.startsWith("spark.")) conf.set(k, v);
-        });
+        SparkConf conf = configuration(settings);
         String master = settings.get("master");
-        if (master != null) conf.setMaster(master);
-        else if (!conf.contains("spark.master")) conf.setMaster("local[*]");
-
-        // getActive is package-private in Scala's eyes only; Java sees the companion object's public method.
-        scala.Option<SparkContext> active = org.apache.spark.SparkContext$.MODULE$.getActive();
+        scala.Option<SparkContext> active = activeContext();
         boolean ours = active.isEmpty();
         SparkContext sc = ours ? new SparkContext(conf) : active.get();
         if (!ours && master != null && !sc.master().equals(master)) {
@@ -124,6 +108,55 @@ public final class SparkStatisticsEngine implements StatisticsEngine {
             if (listener != null) sc.removeSparkListener(listener);
             if (ours) sc.stop();
         }
+    }
+
+    /**
+     * One Spark context for every job of the session (the rounds of {@code stats --until-stable}), started here unless one
+     * already runs in this JVM, and stopped on closing when it was started here.
+     */
+    @Override
+    public Session open(Map<String, String> settings) {
+        SparkConf conf = configuration(settings);
+        boolean ours = activeContext().isEmpty();
+        SparkContext sc = ours ? new SparkContext(conf) : activeContext().get();
+        return new Session() {
+            @Override
+            public Calibration.Collected collect(Job job) {
+                return SparkStatisticsEngine.this.collect(job);
+            }
+
+            @Override
+            public void close() {
+                if (ours) sc.stop();
+            }
+        };
+    }
+
+    /** The Spark configuration of the engine's settings, refusing a setting it does not know. */
+    private static SparkConf configuration(Map<String, String> settings) {
+        for (String key : settings.keySet()) {
+            if (!key.equals("master") && !key.equals("partitions") && !key.startsWith("spark.")) {
+                throw new IllegalArgumentException("unknown setting '" + key + "' of the Spark engine: expected master, partitions or spark.*");
+            }
+        }
+        quietSparkLogs();
+        SparkConf conf = new SparkConf().setAppName("permerge stats");
+        // A part is the size of a statistics file (about 1 GB for two HuBERT-Base encoders): Spark's default cap
+        // of 1 GB on all results together would fail real jobs. The driver still merges them one by one.
+        if (!conf.contains("spark.driver.maxResultSize")) conf.set("spark.driver.maxResultSize", "0");
+        settings.forEach((k, v) -> {
+            if (k.startsWith("spark.")) conf.set(k, v);
+        });
+        String master = settings.get("master");
+        if (master != null) conf.setMaster(master);
+        else if (!conf.contains("spark.master")) conf.setMaster("local[*]");
+        return conf;
+    }
+
+    /** The Spark context running in this JVM, if any. */
+    private static scala.Option<SparkContext> activeContext() {
+        // getActive is package-private in Scala's eyes only; Java sees the companion object's public method.
+        return org.apache.spark.SparkContext$.MODULE$.getActive();
     }
 
     /**
