@@ -53,9 +53,7 @@ final class UntilStable {
         if (run.engine() == null) {
             EncoderCheckpoint a = EncoderCheckpoint.load(run.modelA());
             EncoderCheckpoint b = EncoderCheckpoint.load(run.modelB());
-            result = AdaptiveCalibration.run(plan, run.adaptive(),
-                    shard -> Calibration.collect(a, b, StatsCommand.shardOf(run.split(), shard.index(), shard.count()),
-                            run.options().withProvenance("calibration.shards", shard.toString())),
+            result = AdaptiveCalibration.run(plan, run.adaptive(), inThisProcess(a, b, run.split(), run.options()),
                     UntilStable::solve, stats -> stats.save(run.out()), System.out);
         } else {
             try (StatisticsEngine.Session session = run.engine().open(run.settings())) {
@@ -76,6 +74,13 @@ final class UntilStable {
                 + files[0] + ", " + files[1].getFileName()
                 + (result.hasAgreement() ? "" : "; add --report-agreement to compare with the full calibration"));
         return result;
+    }
+
+    /** A round's new clips collected here: the shard of the split, recorded as that shard. */
+    static AdaptiveCalibration.Collector inThisProcess(EncoderCheckpoint a, EncoderCheckpoint b, Manifest split,
+                                                       Calibration.Options options) {
+        return shard -> Calibration.collect(a, b, StatsCommand.shardOf(split, shard.index(), shard.count()),
+                options.withProvenance("calibration.shards", shard.toString()));
     }
 
     /**

@@ -21,8 +21,9 @@ import java.util.Objects;
  * ({@link CalibrationRounds}), each round's the exact merge of the previous round's and its new clips'; after each
  * round the assignment of every space is solved, and the rounds stop once, in every space, fewer than a threshold
  * fraction of units changed partner since the round before — or at the maximum. A head of attention or a group of the
- * positional convolution counts as one unit: it changed when any of its units has another partner (another head of B,
- * or another pairing inside it). Optionally the rounds go on to every clip so that the stable assignment can be
+ * positional convolution counts as one unit, which changed partner when it is matched to another head or group of B
+ * ({@code qk.L} follows {@code attn.L}'s head order, so its heads change with those); how many single units changed,
+ * inside heads and groups too, is reported beside it. Optionally the rounds go on to every clip so that the stable assignment can be
  * compared with the full calibration's.
  */
 public final class AdaptiveCalibration {
@@ -32,7 +33,8 @@ public final class AdaptiveCalibration {
      * One space's assignment as the stopping rule counts it.
      *
      * @param partner   {@code partner[i]}: the unit of B matched to unit i of A (the permutation acting on the space's axes)
-     * @param blockSize units that move together and count as one (1, or the head or group width)
+     * @param blockSize units that move together as one block (1, or the head or group width); a block's partner is the
+     *                  block of B its units go to, so a rearrangement inside the block does not change it
      */
     public record Assignment(int[] partner, int blockSize) {
         public Assignment {
@@ -41,11 +43,23 @@ public final class AdaptiveCalibration {
                 throw new IllegalArgumentException("an assignment of " + partner.length + " units cannot count blocks of " + blockSize);
             }
             partner = partner.clone();
+            for (int i = 0; i < partner.length; i++) {
+                if (partner[i] / blockSize != partner[i - i % blockSize] / blockSize) {
+                    throw new IllegalArgumentException("unit " + i + " goes to block " + partner[i] / blockSize + " of B but the first"
+                            + " unit of its block to block " + partner[i - i % blockSize] / blockSize + ": not a permutation of whole"
+                            + " blocks of " + blockSize);
+                }
+            }
         }
 
         /** Units as the stopping rule counts them: blocks. */
         public int units() {
             return partner.length / blockSize;
+        }
+
+        /** The block of B matched to block {@code b} of A. */
+        public int blockPartner(int b) {
+            return partner[b * blockSize] / blockSize;
         }
 
         @Override
@@ -55,25 +69,29 @@ public final class AdaptiveCalibration {
     }
 
     /**
-     * Counted units (blocks) whose partners differ between two assignments of one space: a block differs when any of
-     * its units is matched to another unit of B.
+     * Counted units whose partner differs between two assignments of one space: units, or for a head or group space the
+     * heads or groups matched to another head or group of B.
      */
     public static int changedUnits(String space, Assignment before, Assignment after) {
+        comparable(space, before, after);
+        int changed = 0;
+        for (int b = 0; b < before.units(); b++) if (before.blockPartner(b) != after.blockPartner(b)) changed++;
+        return changed;
+    }
+
+    /** Single units (dimensions, even inside heads or groups) whose partner differs: what the report adds for information. */
+    public static int changedDimensions(String space, Assignment before, Assignment after) {
+        comparable(space, before, after);
+        int changed = 0;
+        for (int i = 0; i < before.partner.length; i++) if (before.partner[i] != after.partner[i]) changed++;
+        return changed;
+    }
+
+    private static void comparable(String space, Assignment before, Assignment after) {
         if (before.partner.length != after.partner.length || before.blockSize != after.blockSize) {
             throw new IllegalArgumentException("space " + space + ": cannot compare an assignment of " + before.partner.length + " units"
                     + " in blocks of " + before.blockSize + " with one of " + after.partner.length + " in blocks of " + after.blockSize);
         }
-        int changed = 0;
-        int b = before.blockSize;
-        for (int block = 0; block < before.units(); block++) {
-            for (int i = block * b; i < (block + 1) * b; i++) {
-                if (before.partner[i] != after.partner[i]) {
-                    changed++;
-                    break;
-                }
-            }
-        }
-        return changed;
     }
 
     /**
@@ -111,10 +129,12 @@ public final class AdaptiveCalibration {
     /**
      * One space in one round.
      *
-     * @param units   counted units (blocks)
-     * @param changed counted units whose partner changed since the round before (-1 in round 0)
+     * @param units             counted units (heads or groups in their spaces)
+     * @param changed           counted units whose partner changed since the round before (-1 in round 0)
+     * @param dimensions        single units of the space
+     * @param changedDimensions single units whose partner changed (-1 in round 0), inside heads or groups too
      */
-    public record Change(int units, int changed) {
+    public record Change(int units, int changed, int dimensions, int changedDimensions) {
         /** The fraction changed, NaN in round 0. */
         public double fraction() {
             return changed < 0 ? Double.NaN : (double) changed / units;
@@ -236,6 +256,10 @@ public final class AdaptiveCalibration {
                     if (e.getValue().changed() >= 0) {
                         so.addProperty("changed", e.getValue().changed());
                         so.addProperty("fraction_changed", e.getValue().fraction());
+                        if (e.getValue().dimensions() != e.getValue().units()) {
+                            so.addProperty("dimensions", e.getValue().dimensions());
+                            so.addProperty("dimensions_changed", e.getValue().changedDimensions());
+                        }
                     }
                     if (hasAgreement()) so.addProperty("agreement_with_full", roundAgreement.get(r.round().index()).get(e.getKey()));
                     spaces.add(e.getKey(), so);
@@ -292,7 +316,8 @@ public final class AdaptiveCalibration {
                 if (r.index() > 0 && before == null) {
                     throw new IllegalStateException("space " + e.getKey() + " was not solved in round " + (r.index() - 1));
                 }
-                Change ch = new Change(e.getValue().units(), before == null ? -1 : changedUnits(e.getKey(), before, e.getValue()));
+                Change ch = new Change(e.getValue().units(), before == null ? -1 : changedUnits(e.getKey(), before, e.getValue()),
+                        e.getValue().partner.length, before == null ? -1 : changedDimensions(e.getKey(), before, e.getValue()));
                 changes.put(e.getKey(), ch);
                 if (before != null && !(ch.fraction() < settings.stableFraction())) allBelow = false;
             }
