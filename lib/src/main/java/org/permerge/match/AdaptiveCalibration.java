@@ -172,8 +172,8 @@ public final class AdaptiveCalibration {
      * @param rounds         every round run (past the kept one when run to the full calibration)
      * @param kept           the round whose statistics were kept: the stable one, else the last within the maximum
      * @param stable         whether the kept round was stable (false: the maximum was reached first)
-     * @param clipsNeeded    per space, the clips of the first round in which it changed by less than the threshold (the
-     *                       round it alone would have stopped at), -1 when none did
+     * @param clipsNeeded    per space, the clips of the earliest round from which it changed by less than the threshold in
+     *                       every round run, -1 when it still changed more in the last
      * @param agreement      per space, the fraction of units whose partner in the kept round is their partner in the full
      *                       calibration; empty unless the rounds ran to every clip
      * @param roundAgreement per round, the same for every space; empty unless the rounds ran to every clip
@@ -204,12 +204,13 @@ public final class AdaptiveCalibration {
                             + " stable when fewer than %s of the units of every space change partner; a head or group counts as one"
                             + " unit).%n%n", stable ? "Stable" : "Not stable by the maximum; stopped", kept, clipsUsed(), splitClips,
                     settings.firstClips(), settings.maxClips(), percent(settings.stableFraction())));
-            md.append("Fraction of units that changed partner since the round before, per space and round");
-            md.append(hasAgreement() ? "; clips needed and agreement of the kept round's assignment with the full calibration's"
+            md.append("Fraction of units that changed partner since the round before, per space and round; the clips from which"
+                    + " the space changed less than the threshold in every later round");
+            md.append(hasAgreement() ? "; the agreement of the kept round's assignment with the full calibration's"
                     + " (all " + splitClips + " clips).\n\n" : ".\n\n");
             md.append("| space | units |");
             for (Round r : rounds) md.append(" r").append(r.round().index()).append(" (").append(r.round().clips()).append(") |");
-            md.append(" clips needed |");
+            md.append(" stable from (clips) |");
             if (hasAgreement()) md.append(" agreement with full |");
             md.append("\n|---|---:|");
             md.append("---:|".repeat(rounds.size() + 1 + (hasAgreement() ? 1 : 0)));
@@ -224,6 +225,17 @@ public final class AdaptiveCalibration {
                 md.append(' ').append(need < 0 ? "not stable" : Integer.toString(need)).append(" |");
                 if (hasAgreement()) md.append(' ').append(percent(agreement.get(space))).append(" |");
                 md.append('\n');
+            }
+            if (hasAgreement()) {
+                md.append("\nAgreement of each round's assignment with the full calibration's (units with the same partner).\n\n");
+                md.append("| space |");
+                for (Round r : rounds) md.append(" r").append(r.round().index()).append(" (").append(r.round().clips()).append(") |");
+                md.append("\n|---|").append("---:|".repeat(rounds.size())).append('\n');
+                for (String space : rounds.get(0).changes().keySet()) {
+                    md.append("| ").append(space).append(" |");
+                    for (Map<String, Double> a : roundAgreement) md.append(' ').append(percent(a.get(space))).append(" |");
+                    md.append('\n');
+                }
             }
             md.append("\nRound ").append(kept).append(" is the one whose statistics were written");
             md.append(kept < rounds.size() - 1 ? "; the later rounds ran only to compare with the full calibration.\n" : ".\n");
@@ -343,13 +355,12 @@ public final class AdaptiveCalibration {
         }
         Map<String, Integer> needed = new LinkedHashMap<>();
         for (String space : rounds.get(0).changes().keySet()) {
+            // The earliest round from which the space changed less than the threshold in every later round run.
             int need = -1;
-            for (Round r : rounds) {
-                Change c = r.changes().get(space);
-                if (c.changed() >= 0 && c.fraction() < settings.stableFraction()) {
-                    need = r.round().clips();
-                    break;
-                }
+            for (int k = rounds.size() - 1; k >= 1; k--) {
+                Change c = rounds.get(k).changes().get(space);
+                if (!(c.fraction() < settings.stableFraction())) break;
+                need = rounds.get(k).round().clips();
             }
             needed.put(space, need);
         }

@@ -6,7 +6,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.permerge.audio.Manifest;
-import org.permerge.audio.Wav;
 import org.permerge.checkpoint.SafeTensors;
 import org.permerge.checkpoint.StateDict;
 import org.permerge.correlate.AlignmentStatistics;
@@ -15,6 +14,7 @@ import org.permerge.correlate.CalibrationRounds;
 import org.permerge.match.AdaptiveCalibration;
 import org.permerge.model.EncoderCheckpoint;
 import org.permerge.permute.PlantedPair;
+import org.permerge.testing.CalibrationClips;
 import picocli.CommandLine;
 
 import java.io.ByteArrayOutputStream;
@@ -58,22 +58,9 @@ class UntilStableTest {
         PlantedPair.of(EncoderCheckpoint.load(modelA), 7, NOISE).b().save(planted, Map.of("planted", "UntilStableTest"));
         modelB = planted.toString();
         Random rnd = new Random(21);
-        List<Manifest.Clip> clips = new ArrayList<>();
         int[] lengths = {12800, 19200, 9600, 16000, 22400, 11200, 14400, 20800};
-        for (int c = 0; c < lengths.length; c++) {
-            float[] x = new float[lengths[c]];
-            double f = 110 * Math.pow(1.3, c);
-            for (int t = 0; t < x.length; t++) {
-                x[t] = (float) (0.3 * Math.sin(2 * Math.PI * f * t / 16000) * (1 + Math.sin(2 * Math.PI * (2 + c) * t / 16000))
-                        + 0.1 * rnd.nextGaussian());
-            }
-            Path wav = tmp.resolve("clip" + c + ".wav");
-            Wav.write(wav, x, 16000);
-            clips.add(new Manifest.Clip("clip" + c, wav.getFileName().toString(), x.length / 16000.0, 16000, Map.of(),
-                    "calibration", Map.of(), Map.of(), Manifest.sha256(wav), tmp));
-        }
-        manifest = tmp.resolve("calibration.jsonl");
-        Manifest.of(Map.of("generator", "UntilStableTest"), clips, tmp).write(manifest);
+        manifest = CalibrationClips.manifest(tmp, lengths, (c, t) -> 0.3 * Math.sin(2 * Math.PI * 110 * Math.pow(1.3, c) * t / 16000)
+                * (1 + Math.sin(2 * Math.PI * (2 + c) * t / 16000)) + 0.1 * rnd.nextGaussian(), "UntilStableTest");
     }
 
     private static int run(String... args) {

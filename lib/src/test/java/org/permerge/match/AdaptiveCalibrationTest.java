@@ -92,7 +92,8 @@ class AdaptiveCalibrationTest {
         assertTrue(run.result.stable());
         assertEquals(4, run.result.clipsUsed());
         assertEquals(1, run.kept);
-        assertEquals(Map.of("ffn.0", 4, "attn.0", 4, "qk.0", 2), run.result.clipsNeeded());
+        // After the kept round attn.0 swaps heads again (stable only from the round after) and ffn.0 moves 6 % in the last.
+        assertEquals(Map.of("ffn.0", -1, "attn.0", 16, "qk.0", 2), run.result.clipsNeeded());
         assertEquals(0.94, run.result.agreement().get("ffn.0"), 1e-12);
         assertEquals(0.5, run.result.agreement().get("attn.0"), 1e-12);
         assertEquals(1.0, run.result.agreement().get("qk.0"), 1e-12);
@@ -166,7 +167,11 @@ class AdaptiveCalibrationTest {
             for (int k = 1; k < ran; k++) {
                 int changed = blocksDiffering(script.get(k - 1).get(s), script.get(k).get(s), BLOCKS.get(s));
                 assertEquals(changed, run.result.rounds().get(k).changes().get(s).changed(), s + " round " + k);
-                if (need < 0 && changed / (double) units(s) < threshold) need = clips[k];
+                boolean staysBelow = true;
+                for (int j = k; j < ran; j++) {
+                    staysBelow &= blocksDiffering(script.get(j - 1).get(s), script.get(j).get(s), BLOCKS.get(s)) / (double) units(s) < threshold;
+                }
+                if (need < 0 && staysBelow) need = clips[k];
             }
             assertEquals(need, run.result.clipsNeeded().get(s), s + " clips needed");
             if (toFull) {
