@@ -86,13 +86,41 @@ public final class StatsCommand implements Callable<Integer> {
                     + " (default ${DEFAULT-VALUE})")
     String precision;
 
+    @Option(names = "--until-stable", description = "adaptive calibration: accumulate in doubling rounds until, in every space,"
+            + " fewer than --stable-fraction of the units (a head or group counts as one) change partner; writes that round's"
+            + " statistics and a report beside --out (<out>.stability.md and .json)")
+    boolean untilStable;
+
+    @Option(names = "--stable-fraction", defaultValue = "0.01", description = "with --until-stable: the fraction of units that"
+            + " may change partner between rounds (default ${DEFAULT-VALUE})")
+    double stableFraction;
+
+    @Option(names = "--first-clips", defaultValue = "16", description = "with --until-stable: clips of the first round, at least"
+            + " (default ${DEFAULT-VALUE}; rounds take every n-th clip so that they double)")
+    int firstClips;
+
+    @Option(names = "--max-clips", defaultValue = "0", description = "with --until-stable: stop at the last round of at most this"
+            + " many clips when nothing was stable (default 0: every clip)")
+    int maxClips;
+
+    @Option(names = "--report-agreement", description = "with --until-stable: go on to every clip to report the agreement of"
+            + " the stable assignment with the full calibration's, per space")
+    boolean reportAgreement;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
-        new OutputPaths().model("--a", modelA).model("--b", modelB).input("--calibration", calibration).file("--out", out, force);
+        OutputPaths outputs = new OutputPaths().model("--a", modelA).model("--b", modelB).input("--calibration", calibration);
+        outputs.file("--out", out, force);
         int[] sh = parseShard(shard);
+        if (untilStable) {
+            for (Path report : UntilStable.reports(out)) outputs.file("--out's report", report, force);
+            if (sh[1] != 1) throw new IllegalArgumentException("--until-stable runs its own rounds over every clip; drop --shard " + shard);
+        } else if (reportAgreement || maxClips != 0 || firstClips != 16 || stableFraction != 0.01) {
+            throw new IllegalArgumentException("--stable-fraction, --first-clips, --max-clips and --report-agreement need --until-stable");
+        }
         if (engine.equals("local") && (master != null || partitions != 0)) {
             throw new IllegalArgumentException("--master and --partitions need --engine spark");
         }
@@ -120,6 +148,17 @@ public final class StatsCommand implements Callable<Integer> {
                 .withProvenance("created_by", "permerge " + Version.VERSION + " stats")
                 .withProvenance("statistics.precision", arithmetic.key());
         for (Map.Entry<String, String> e : run.toMetadata().entrySet()) options = options.withProvenance(e.getKey(), e.getValue());
+        if (untilStable) {
+            Map<String, String> settings = new LinkedHashMap<>();
+            if (master != null) settings.put("master", master);
+            if (partitions > 0) settings.put("partitions", Integer.toString(partitions));
+            UntilStable.run(new UntilStable.Run(modelA, modelB, manifest, calibration, split, !noVerify,
+                    options.withProvenance("created_by", "permerge " + Version.VERSION + " stats --until-stable"
+                            + (found == null ? "" : " --engine " + engine)),
+                    found, settings, new org.permerge.match.AdaptiveCalibration.Settings(firstClips,
+                    maxClips == 0 ? splitClips : maxClips, stableFraction, reportAgreement), out));
+            return 0;
+        }
         Calibration.Collected collected;
         if (found == null) {
             collected = Calibration.collect(EncoderCheckpoint.load(modelA), EncoderCheckpoint.load(modelB), manifest, options);
@@ -150,7 +189,7 @@ public final class StatsCommand implements Callable<Integer> {
         }
     }
 
-    private static Manifest shardOf(Manifest m, int i, int n) {
+    static Manifest shardOf(Manifest m, int i, int n) {
         if (n == 1) return m;
         List<Manifest.Clip> clips = m.clips();
         Set<String> keep = new HashSet<>();

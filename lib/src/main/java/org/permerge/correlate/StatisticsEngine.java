@@ -23,6 +23,36 @@ public interface StatisticsEngine {
     Calibration.Collected collect(Job job);
 
     /**
+     * Several jobs in a row on one set-up of the engine, e.g. the rounds of adaptive calibration with one Spark
+     * context kept between them; closing it releases what it holds.
+     */
+    interface Session extends AutoCloseable {
+        /** Collects one job's statistics, as {@link StatisticsEngine#collect} does. */
+        Calibration.Collected collect(Job job);
+
+        @Override
+        void close();
+    }
+
+    /**
+     * Opens a session for jobs with these settings (each job still names its own). By default nothing is held between
+     * jobs: each runs as {@link #collect} runs it.
+     */
+    default Session open(Map<String, String> settings) {
+        return new Session() {
+            @Override
+            public Calibration.Collected collect(Job job) {
+                return StatisticsEngine.this.collect(job);
+            }
+
+            @Override
+            public void close() {
+                // nothing held
+            }
+        };
+    }
+
+    /**
      * One statistics run, described by paths and references every worker can read (nothing held in memory).
      *
      * @param modelA      model A as {@code stats --a} names it ({@link org.permerge.checkpoint.ModelReference#FORMS})

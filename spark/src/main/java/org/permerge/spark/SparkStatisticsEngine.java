@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * {@code stats --engine spark}: the clips of a statistics job divided into Spark partitions, each collected by
@@ -79,6 +80,27 @@ public final class SparkStatisticsEngine implements StatisticsEngine {
                     collected.summary().wallSeconds());
             return collected;
         }
+    }
+
+    /**
+     * One Spark context for every job of the session (the rounds of {@code stats --until-stable}), started here unless one
+     * already runs in this JVM, and stopped on closing when it was started here.
+     */
+    @Override
+    public Session open(Map<String, String> settings) {
+        // the session's context stays up between jobs: each job's EngineContext finds it running and leaves it so
+        EngineContext context = EngineContext.open("statistics engine", "permerge stats", settings);
+        return new Session() {
+            @Override
+            public Calibration.Collected collect(Job job) {
+                return SparkStatisticsEngine.this.collect(job);
+            }
+
+            @Override
+            public void close() {
+                context.close();
+            }
+        };
     }
 
     /**

@@ -22,6 +22,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -113,6 +114,34 @@ class SparkStatisticsEngineTest {
         assertEquals(w1.names(), w2.names());
         for (String name : w1.names()) {
             assertEquals(w1.get(name).bytes(), w2.get(name).bytes(), "merged tensor " + name);
+        }
+    }
+
+    @Test
+    void untilStableOnSparkRunsTheSameRoundsAsOneProcess() throws Exception {
+        // 6 clips from 1: rounds of 2, 3 and 6 clips (shards 0/4, 2/4, 1/2), each round one Spark job in two parts.
+        Path one = tmp.resolve("adaptive-single.safetensors");
+        Path two = tmp.resolve("adaptive-spark.safetensors");
+        List<String> common = List.of("--a", modelA, "--b", modelB, "--calibration", manifest.toString(), "--until-stable",
+                "--first-clips", "1", "--report-agreement", "--max-batch-seconds", "0.1");
+        List<String> single = new ArrayList<>(List.of("stats", "--out", one.toString()));
+        single.addAll(common);
+        List<String> spark = new ArrayList<>(List.of("stats", "--engine", "spark", "--master", "local[2]", "--partitions", "2",
+                "--out", two.toString()));
+        spark.addAll(common);
+        assertEquals(0, run(single.toArray(String[]::new)));
+        assertEquals(0, run(spark.toArray(String[]::new)));
+        assertSameStatistics(one, two);
+        StatisticsProvenance p1 = AlignmentStatistics.load(one).origin();
+        StatisticsProvenance p2 = AlignmentStatistics.load(two).origin();
+        assertEquals(p1.clips(), p2.clips());
+        // Spark's parts are shards of each round's shard, every one distinct.
+        assertEquals(new java.util.HashSet<>(p2.shards()).size(), p2.shards().size());
+        assertTrue(p2.shards().size() > p1.shards().size(), p2.shards() + " vs " + p1.shards());
+        // The same rounds, changes, kept round and agreement: the reports are the same bytes.
+        for (String report : new String[] {".stability.md", ".stability.json"}) {
+            assertEquals(java.nio.file.Files.readString(tmp.resolve("adaptive-single.safetensors" + report)),
+                    java.nio.file.Files.readString(tmp.resolve("adaptive-spark.safetensors" + report)), report);
         }
     }
 
