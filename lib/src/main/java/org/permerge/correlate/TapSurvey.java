@@ -8,8 +8,12 @@ import java.util.List;
 import java.util.Map;
 import org.permerge.checkpoint.StateDict;
 import org.permerge.checkpoint.Tensor;
+import org.permerge.extract.ClipPreparation;
+import org.permerge.extract.ClipSource;
+import org.permerge.extract.ForwardLoop;
 import org.permerge.extract.FrameTapConsumer;
 import org.permerge.model.EncoderCheckpoint;
+import org.permerge.model.EncoderOutput;
 import org.permerge.model.HubertEncoder;
 import org.permerge.model.TapConsumer;
 import org.permerge.model.Taps;
@@ -127,9 +131,17 @@ public final class TapSurvey implements TapConsumer, FrameTapConsumer {
      */
     public static TapSurvey compare(EncoderCheckpoint model, StateDict reference) {
         TapSurvey survey = new TapSurvey(reference);
-        try (HubertEncoder encoder = HubertEncoder.create(model.config(), model.weights());
-             NDManager scope = NDManager.newBaseManager()) {
-            encoder.forward(scope, referenceInputs(reference), survey);
+        try (HubertEncoder encoder = HubertEncoder.create(model.config(), model.weights())) {
+            ForwardLoop.builder().addModel(encoder, ClipPreparation.asGiven()).build()
+                    .run(ClipSource.ofPrepared(referenceInputs(reference)), new ForwardLoop.BatchConsumer() {
+                        @Override
+                        public TapConsumer taps(ForwardLoop.Batch batch, int m) {
+                            return survey;
+                        }
+
+                        @Override
+                        public void accept(ForwardLoop.Batch batch, int m, EncoderOutput output) {}
+                    });
         }
         return survey;
     }

@@ -5,8 +5,9 @@ import org.permerge.audio.Manifest;
 
 import java.util.List;
 
-/** Clips to extract from, loaded lazily so that a large calibration set never sits in memory at once. */
-interface ClipSource {
+/** Clips to run an encoder over, loaded lazily so that a large calibration set never sits in memory at once. */
+public interface ClipSource {
+    /** Number of clips. */
     int size();
 
     /** Duration in seconds, used to group clips of similar length before loading them. */
@@ -15,7 +16,10 @@ interface ClipSource {
     /** A name for errors. */
     String name(int i);
 
+    /** The clip's audio, as recorded. */
     Audio load(int i);
+
+    /** Mono clips all at {@code sampleRate}, named {@code clip i}. */
 
     static ClipSource of(List<float[]> clips, int sampleRate) {
         if (sampleRate <= 0) throw new IllegalArgumentException("sample rate must be positive, got " + sampleRate);
@@ -38,8 +42,22 @@ interface ClipSource {
         };
     }
 
+    /**
+     * Clips already as the model expects them (to run with {@link ClipPreparation#asGiven()}), named {@code clip i};
+     * their rate is not known, so {@link #seconds} counts samples: for plans that do not weigh time, such as
+     * {@link ClipBatches#all()} or {@link ClipBatches#inOrder}.
+     */
+    static ClipSource ofPrepared(List<float[]> clips) {
+        return of(clips, 1);
+    }
+
+    /** Every clip of a manifest, loaded from its file when its batch is reached. */
     static ClipSource of(Manifest manifest) {
-        List<Manifest.Clip> clips = manifest.clips();
+        return of(manifest.clips());
+    }
+
+    /** Manifest clips, loaded from their files when their batch is reached. */
+    static ClipSource of(List<Manifest.Clip> clips) {
         return new ClipSource() {
             public int size() {
                 return clips.size();
@@ -50,12 +68,17 @@ interface ClipSource {
             }
 
             public String name(int i) {
-                return "clip '" + clips.get(i).id() + "' (" + clips.get(i).path() + ")";
+                return ClipSource.name(clips.get(i));
             }
 
             public Audio load(int i) {
                 return clips.get(i).load();
             }
         };
+    }
+
+    /** A manifest clip's name in errors: its id and path. */
+    static String name(Manifest.Clip clip) {
+        return "clip '" + clip.id() + "' (" + clip.path() + ")";
     }
 }

@@ -1,8 +1,6 @@
 package org.permerge.extract;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import me.tongfei.progressbar.ProgressBar;
 import org.permerge.audio.Manifest;
 import org.permerge.checkpoint.Preprocessor;
 import org.permerge.io.Progress;
@@ -10,7 +8,6 @@ import org.permerge.model.EncoderOutput;
 import org.permerge.model.HubertEncoder;
 import org.permerge.model.TapConsumer;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -50,37 +47,33 @@ public final class Extraction {
 
     private ExtractionSummary run(ClipSource source, FrameTapConsumer consumer) {
         long t0 = System.nanoTime();
-        long frames = 0;
-        double seconds = 0;
-        Batching.checkLengths(source, "", encoder.config(), preprocessor);
-        List<int[]> plan = Batching.plan(source, maxBatchSeconds);
-        try (ProgressBar bar = progress != null ? progress.start("extract", source.size()) : null;
-             NDManager root = NDManager.newBaseManager(encoder.device())) {
-            for (int[] batch : plan) {
-                List<float[]> clips = new ArrayList<>(batch.length);
-                for (int i : batch) {
-                    clips.add(Batching.checkLength(Batching.prepare(source.load(i), preprocessor, resample, source.name(i)),
-                            encoder.config(), "", source.name(i)));
-                    seconds += clips.get(clips.size() - 1).length / (double) preprocessor.samplingRate();
-                }
-                try (NDManager scope = root.newSubManager()) {
-                    EncoderOutput out = encoder.forward(scope, clips, new TapConsumer() {
-                        @Override
-                        public void accept(String tap, NDArray activation, NDArray frameMask) {
-                            consumer.accept(tap, Batching.realFrames(activation, frameMask));
-                        }
+        long[] frames = {0};
+        double[] seconds = {0};
+        ForwardLoop.builder().addModel(encoder, ClipPreparation.of(preprocessor, encoder.config()).withResample(resample))
+                .optBatches(ClipBatches.longestFirst(maxBatchSeconds)).optProgress(progress, "extract").build()
+                .run(source, new ForwardLoop.BatchConsumer() {
+                    @Override
+                    public TapConsumer taps(ForwardLoop.Batch batch, int model) {
+                        return new TapConsumer() {
+                            @Override
+                            public void accept(String tap, NDArray activation, NDArray frameMask) {
+                                consumer.accept(tap, ForwardLoop.realFrames(activation, frameMask));
+                            }
 
-                        @Override
-                        public boolean wants(String tap) {
-                            return consumer.wants(tap);
-                        }
-                    });
-                    for (int f : out.frames()) frames += f;
-                }
-                if (bar != null) bar.stepBy(batch.length);
-            }
-        }
-        return new ExtractionSummary(source.size(), frames, seconds, (System.nanoTime() - t0) / 1e9);
+                            @Override
+                            public boolean wants(String tap) {
+                                return consumer.wants(tap);
+                            }
+                        };
+                    }
+
+                    @Override
+                    public void accept(ForwardLoop.Batch batch, int model, EncoderOutput out) {
+                        for (float[] x : batch.inputs(model)) seconds[0] += x.length / (double) preprocessor.samplingRate();
+                        for (int f : out.frames()) frames[0] += f;
+                    }
+                });
+        return new ExtractionSummary(source.size(), frames[0], seconds[0], (System.nanoTime() - t0) / 1e9);
     }
 
     /** Builder: {@code set…} required, {@code opt…} optional. */

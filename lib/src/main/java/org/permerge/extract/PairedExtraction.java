@@ -3,8 +3,6 @@ package org.permerge.extract;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import me.tongfei.progressbar.ProgressBar;
-import org.permerge.audio.Audio;
 import org.permerge.audio.Manifest;
 import org.permerge.checkpoint.Preprocessor;
 import org.permerge.io.Progress;
@@ -14,7 +12,6 @@ import org.permerge.model.HubertEncoder;
 import org.permerge.model.TapConsumer;
 import org.permerge.model.Taps;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -67,69 +64,75 @@ public final class PairedExtraction {
 
     private ExtractionSummary run(ClipSource source, PairedTapConsumer consumer) {
         long t0 = System.nanoTime();
-        long frames = 0;
-        double seconds = 0;
-        Batching.checkLengths(source, "A", encoderA.config(), preA);
-        Batching.checkLengths(source, "B", encoderB.config(), preB);
         Set<String> common = new HashSet<>(Taps.all(encoderA.config()));
         common.retainAll(new HashSet<>(Taps.all(encoderB.config())));
-        try (ProgressBar bar = progress != null ? progress.start("extract A+B", source.size()) : null;
-             NDManager root = NDManager.newBaseManager(encoderA.device())) {
-            for (int[] batch : Batching.plan(source, maxBatchSeconds)) {
-                List<float[]> xa = new ArrayList<>(batch.length);
-                List<float[]> xb = new ArrayList<>(batch.length);
-                for (int i : batch) {
-                    Audio audio = source.load(i);
-                    xa.add(Batching.checkLength(Batching.prepare(audio, preA, resample, source.name(i)), encoderA.config(), "A", source.name(i)));
-                    xb.add(Batching.checkLength(Batching.prepare(audio, preB, resample, source.name(i)), encoderB.config(), "B", source.name(i)));
-                    seconds += audio.durationSeconds();
-                }
-                frames += runBatch(root, xa, xb, common, consumer);
-                if (bar != null) bar.stepBy(batch.length);
-            }
-        }
-        return new ExtractionSummary(source.size(), frames, seconds, (System.nanoTime() - t0) / 1e9);
+        Pairing pairing = new Pairing(common, consumer);
+        ForwardLoop.builder()
+                .addModel(encoderA, ClipPreparation.of(preA, encoderA.config()).withResample(resample).named("A"))
+                .addModel(encoderB, ClipPreparation.of(preB, encoderB.config()).withResample(resample).named("B"))
+                .optBatches(ClipBatches.longestFirst(maxBatchSeconds)).optProgress(progress, "extract A+B").build()
+                .run(source, pairing);
+        return new ExtractionSummary(source.size(), pairing.frames, pairing.seconds, (System.nanoTime() - t0) / 1e9);
     }
 
-    private long runBatch(NDManager root, List<float[]> xa, List<float[]> xb, Set<String> common, PairedTapConsumer consumer) {
-        try (NDManager batchScope = root.newSubManager()) {
-            Map<String, NDArray> held = new HashMap<>();
-            Map<String, int[]> heldFrames = new HashMap<>();
-            long frames = 0;
-            try (NDManager scopeA = batchScope.newSubManager()) {
-                EncoderOutput out = encoderA.forward(scopeA, xa, new TapConsumer() {
+    /**
+     * A's pass holds its real frames of each common tap in the batch's scope; B's pass pairs its own with them, on
+     * A's frames, and hands both to the consumer.
+     */
+    private final class Pairing implements ForwardLoop.BatchConsumer {
+        private final Set<String> common;
+        private final PairedTapConsumer consumer;
+        private Map<String, NDArray> held;
+        private Map<String, int[]> heldFrames;
+        long frames;
+        double seconds;
+
+        Pairing(Set<String> common, PairedTapConsumer consumer) {
+            this.common = common;
+            this.consumer = consumer;
+        }
+
+        @Override
+        public TapConsumer taps(ForwardLoop.Batch batch, int model) {
+            if (model == 0) {
+                held = new HashMap<>();
+                heldFrames = new HashMap<>();
+                return new TapConsumer() {
                     @Override
                     public void accept(String tap, NDArray activation, NDArray frameMask) {
-                        NDArray real = Batching.realFrames(activation, frameMask);
-                        real.attach(batchScope);
+                        NDArray real = ForwardLoop.realFrames(activation, frameMask);
+                        real.attach(batch.scope());
                         held.put(tap, real);
-                        heldFrames.put(tap, Batching.counts(frameMask));
+                        heldFrames.put(tap, ForwardLoop.frameCounts(frameMask));
                     }
 
                     @Override
                     public boolean wants(String tap) {
                         return common.contains(tap) && consumer.wants(tap);
                     }
-                });
-                for (int f : out.frames()) frames += f;
+                };
             }
-            try (NDManager scopeB = batchScope.newSubManager()) {
-                encoderB.forward(scopeB, xb, new TapConsumer() {
-                    @Override
-                    public void accept(String tap, NDArray activation, NDArray frameMask) {
-                        NDArray a = held.remove(tap);
-                        NDArray b = onFramesOfA(tap, activation, frameMask, heldFrames.get(tap));
-                        consumer.accept(tap, a, b);
-                        a.close();
-                    }
+            return new TapConsumer() {
+                @Override
+                public void accept(String tap, NDArray activation, NDArray frameMask) {
+                    NDArray a = held.remove(tap);
+                    NDArray b = onFramesOfA(tap, activation, frameMask, heldFrames.get(tap));
+                    consumer.accept(tap, a, b);
+                    a.close();
+                }
 
-                    @Override
-                    public boolean wants(String tap) {
-                        return held.containsKey(tap);
-                    }
-                });
-            }
-            return frames;
+                @Override
+                public boolean wants(String tap) {
+                    return held.containsKey(tap);
+                }
+            };
+        }
+
+        @Override
+        public void accept(ForwardLoop.Batch batch, int model, EncoderOutput out) {
+            if (model != 0) return;
+            for (int f : out.frames()) frames += f;
+            for (int row = 0; row < batch.size(); row++) seconds += batch.audioSeconds(row);
         }
     }
 
@@ -137,8 +140,8 @@ public final class PairedExtraction {
     NDArray onFramesOfA(String tap, NDArray activation, NDArray frameMask, int[] framesA) {
         FrameGrid ga = FrameGrid.of(encoderA.config(), preA.samplingRate(), tap);
         FrameGrid gb = FrameGrid.of(encoderB.config(), preB.samplingRate(), tap);
-        int[] framesB = Batching.counts(frameMask);
-        if (ga.equals(gb) && Arrays.equals(framesA, framesB)) return Batching.realFrames(activation, frameMask);
+        int[] framesB = ForwardLoop.frameCounts(frameMask);
+        if (ga.equals(gb) && Arrays.equals(framesA, framesB)) return ForwardLoop.realFrames(activation, frameMask);
         return interpolate(activation, framesB, framesA, ga, gb);
     }
 

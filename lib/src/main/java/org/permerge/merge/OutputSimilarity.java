@@ -1,10 +1,12 @@
 package org.permerge.merge;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
+import java.util.ArrayList;
 import java.util.List;
+import org.permerge.extract.ClipPreparation;
+import org.permerge.extract.ClipSource;
+import org.permerge.extract.ForwardLoop;
 import org.permerge.model.EncoderCheckpoint;
-import org.permerge.model.EncoderOutput;
 import org.permerge.model.HubertEncoder;
 
 /**
@@ -16,31 +18,24 @@ public final class OutputSimilarity {
 
     private OutputSimilarity() {}
 
-    /** The last hidden state of {@code model} on {@code clips}, real frames only, as {@code [N, H]} floats. */
+    /**
+     * The last hidden state of {@code model} on {@code clips} (samples as the model expects them), real frames only,
+     * as {@code [N, H]} floats: one forward pass over all clips ({@link ForwardLoop}).
+     */
     public static float[][] lastHiddenState(EncoderCheckpoint model, List<float[]> clips) {
-        try (HubertEncoder enc = HubertEncoder.create(model.config(), model.weights());
-             NDManager scope = NDManager.newBaseManager()) {
-            EncoderOutput out = enc.forward(scope, clips, null);
-            NDArray h = out.lastHiddenState();
-            int hidden = (int) h.getShape().get(2);
-            int[] frames = out.frames();
-            int t = (int) h.getShape().get(1);
-            float[] flat = h.toFloatArray();
-            int n = 0;
-            for (int f : frames) {
-                n += f;
-            }
-            float[][] rows = new float[n][];
-            int r = 0;
-            for (int b = 0; b < frames.length; b++) {
-                for (int i = 0; i < frames[b]; i++) {
-                    rows[r] = new float[hidden];
-                    System.arraycopy(flat, (b * t + i) * hidden, rows[r], 0, hidden);
-                    r++;
-                }
-            }
-            return rows;
+        List<float[][]> rows = new ArrayList<>();
+        try (HubertEncoder enc = HubertEncoder.create(model.config(), model.weights())) {
+            ForwardLoop.builder().addModel(enc, ClipPreparation.asGiven()).build()
+                    .run(ClipSource.ofPrepared(clips), (batch, m, out) -> {
+                        NDArray h = ForwardLoop.realFrames(out.lastHiddenState(), out.frameMask());   // [N, H]
+                        int hidden = (int) h.getShape().get(1);
+                        float[] flat = h.toFloatArray();
+                        float[][] r = new float[flat.length / hidden][];
+                        for (int i = 0; i < r.length; i++) r[i] = java.util.Arrays.copyOfRange(flat, i * hidden, (i + 1) * hidden);
+                        rows.add(r);
+                    });
         }
+        return rows.isEmpty() ? new float[0][] : rows.get(0);
     }
 
     /** Mean over frames of the cosine similarity between rows of {@code x} and {@code y}. */

@@ -1,10 +1,13 @@
 package org.permerge.permute;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import org.permerge.checkpoint.StateDict;
+import org.permerge.extract.ClipPreparation;
+import org.permerge.extract.ClipSource;
+import org.permerge.extract.ForwardLoop;
 import org.permerge.model.EncoderConfig;
+import org.permerge.model.EncoderOutput;
 import org.permerge.model.HubertEncoder;
+import org.permerge.model.TapConsumer;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -109,28 +112,22 @@ public final class InvarianceCheck {
         }
     }
 
-    /** Runs the model once over the clips and keeps every tap's real frames. */
+    /** Runs the model once over the clips (one forward pass, {@link ForwardLoop}) and keeps every tap's real frames. */
     public static Recording record(EncoderConfig config, StateDict weights, List<float[]> clips) {
         Map<String, Recorded> taps = new LinkedHashMap<>();
-        try (HubertEncoder enc = HubertEncoder.create(config, weights); NDManager scope = NDManager.newBaseManager()) {
-            enc.forward(scope, clips, (tap, activation, mask) -> taps.put(tap, realFrames(activation, mask)));
+        try (HubertEncoder enc = HubertEncoder.create(config, weights)) {
+            ForwardLoop.builder().addModel(enc, ClipPreparation.asGiven()).build()
+                    .run(ClipSource.ofPrepared(clips), new ForwardLoop.BatchConsumer() {
+                        @Override
+                        public TapConsumer taps(ForwardLoop.Batch batch, int model) {
+                            return (tap, activation, mask) -> taps.put(tap, new Recorded(ForwardLoop.realFrames(activation, mask).toFloatArray(),
+                                    (int) activation.getShape().get(2)));
+                        }
+
+                        @Override
+                        public void accept(ForwardLoop.Batch batch, int model, EncoderOutput output) {}
+                    });
         }
         return new Recording(taps);
-    }
-
-    private static Recorded realFrames(NDArray activation, NDArray mask) {
-        float[] v = activation.toFloatArray();
-        boolean[] m = mask.toBooleanArray();
-        int d = (int) activation.getShape().get(2);
-        int real = 0;
-        for (boolean b : m) if (b) real++;
-        float[] out = new float[real * d];
-        int k = 0;
-        for (int f = 0; f < m.length; f++) {
-            if (!m[f]) continue;
-            System.arraycopy(v, f * d, out, k * d, d);
-            k++;
-        }
-        return new Recorded(out, d);
     }
 }

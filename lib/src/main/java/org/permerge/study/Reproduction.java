@@ -453,9 +453,7 @@ public final class Reproduction {
     }
 
     private static List<float[]> prepared(List<Manifest.Clip> clips, Preprocessor pre, org.permerge.model.EncoderConfig config) {
-        List<float[]> out = new ArrayList<>();
-        for (Manifest.Clip c : clips) out.add(ProbeFeatures.prepare(c, pre, config.receptiveField()));
-        return out;
+        return ProbeFeatures.preparation(pre, config.receptiveField()).prepare(clips);
     }
 
     private static double since(Instant t) {

@@ -17,6 +17,7 @@ import org.permerge.model.EncoderCheckpoint;
 import org.permerge.checkpoint.ModelReference;
 import org.permerge.correlate.AlignmentStatistics;
 import org.permerge.correlate.Calibration;
+import org.permerge.extract.ClipPreparation;
 import org.permerge.permute.RandomWeights;
 
 /**
@@ -118,16 +119,14 @@ public final class StudyInputs {
     }
 
     /**
-     * The first {@code n} clips of the calibration draw as model A sees them (A's preprocessing: its sampling rate,
-     * zero-mean unit-variance where it normalises), for the forward passes a notebook compares models on.
+     * The first {@code n} clips of the calibration draw as model A sees them ({@link ClipPreparation} with A's
+     * preprocessing: resampled to its rate, zero-mean unit-variance where it normalises), for the forward passes a
+     * notebook compares models on.
      */
     public List<float[]> calibrationClips(int n) {
         if (n < 1) throw new IllegalArgumentException("need at least one calibration clip, got " + n);
-        List<float[]> out = new ArrayList<>();
-        for (Manifest.Clip c : calibration.clips().subList(0, Math.min(n, calibration.size()))) {
-            out.add(a.preprocessor().apply(c.load().mono(), c.sampleRate()));
-        }
-        return out;
+        return ClipPreparation.of(a.preprocessor(), a.config()).withResample(true)
+                .prepare(calibration.clips().subList(0, Math.min(n, calibration.size())));
     }
 
     /**
