@@ -12,10 +12,11 @@ import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The HuBERT-family encoder's inference forward pass with every GEMM on OpenBLAS: the same outputs as
@@ -27,8 +28,10 @@ import java.util.concurrent.Future;
  * s·C) when k ≤ s, else copied out row by row in cache-sized chunks. The grouped positional conv does the same per
  * group on a group-major, zero-padded copy. Attention runs per clip and head (scores and weighted
  * values as SGEMMs on strided views of one fused QKV product); keys of padding frames are left out, which is
- * what the DJL path's additive mask amounts to. Norms, GELU (erf form) and softmax run in Java, split over the
- * encoder's threads; the GEMMs use OpenBLAS's own threads.
+ * what the DJL path's additive mask amounts to. Norms, GELU (erf form) and softmax run in Java. Everything is
+ * split over the encoder's own threads in small chunks that idle threads pull (GEMMs by rows or columns, attention
+ * by clip and head), each GEMM on one OpenBLAS thread: on a busy machine a descheduled thread's share is taken
+ * over instead of waited for.
  *
  * <p>Inference only: no gradients. The weights are copied at creation; later changes to the source are not seen.
  */
@@ -156,7 +159,27 @@ public final class BlasEncoder implements AutoCloseable {
         return config;
     }
 
-    /** Threads the Java-side passes (norms, GELU, softmax) are split over. */
+    /** The OpenBLAS build and the kernel family it picked for this CPU, for benchmark reports. */
+    public static String blasDescription() {
+        return OpenBlas.describe();
+    }
+
+    /** Sets the threads OpenBLAS runs each GEMM on, process-wide (it also honours {@code OPENBLAS_NUM_THREADS}). */
+    public static void setBlasThreads(int n) {
+        OpenBlas.setThreads(n);
+    }
+
+    /** The threads OpenBLAS runs each GEMM on. */
+    public static int blasThreads() {
+        return OpenBlas.threads();
+    }
+
+    /** Thread-seconds spent in OpenBLAS GEMMs by every BlasEncoder of this process so far, for benchmark breakdowns. */
+    public static double gemmThreadSeconds() {
+        return OpenBlas.GEMM_NANOS.sum() / 1e9;
+    }
+
+    /** Threads a forward pass is split over (GEMMs, norms, GELU, softmax). */
     public int threads() {
         return threads;
     }
@@ -215,7 +238,7 @@ public final class BlasEncoder implements AutoCloseable {
      * @param lengths real samples of each clip, or null when all are N long
      * @param taps    receives the taps it wants while the batch is in memory, or null
      */
-    public Output forward(float[] audio, int batch, int samples, int[] lengths, TapSink taps) {
+    public synchronized Output forward(float[] audio, int batch, int samples, int[] lengths, TapSink taps) {
         if (closed) throw new IllegalStateException("this BlasEncoder is closed");
         if (batch < 0 || samples < 1 || (long) batch * samples != audio.length) {
             throw new IllegalArgumentException("input_values holds " + audio.length + " samples, expected B x N = " + batch + " x " + samples);
@@ -230,8 +253,29 @@ public final class BlasEncoder implements AutoCloseable {
         int[] clipFrames = new int[batch];
         for (int b = 0; b < batch; b++) clipFrames[b] = config.framesFor(len[b]);
         HubertEncoder.checkFrames(config, len, clipFrames);
+        // Every GEMM runs on one OpenBLAS thread inside this encoder's own parallel passes (fewer hand-offs, and a
+        // descheduled thread's share is taken over); the caller's OpenBLAS threads are back while a tap is handled.
+        int blasThreads = OpenBlas.threads();
+        OpenBlas.setThreads(1);
         try (Arena arena = new Arena()) {
-            return run(arena, audio, batch, samples, len, clipFrames, taps);
+            return run(arena, audio, batch, samples, len, clipFrames, taps == null ? null : new TapSink() {
+                @Override
+                public boolean wants(String tap) {
+                    return taps.wants(tap);
+                }
+
+                @Override
+                public void accept(String tap, float[] values, int frames, int dim, int[] valid) {
+                    OpenBlas.setThreads(blasThreads);
+                    try {
+                        taps.accept(tap, values, frames, dim, valid);
+                    } finally {
+                        OpenBlas.setThreads(1);
+                    }
+                }
+            });
+        } finally {
+            OpenBlas.setThreads(blasThreads);
         }
     }
 
@@ -271,7 +315,7 @@ public final class BlasEncoder implements AutoCloseable {
         // Feature projection: LayerNorm over the conv channels, then Linear.
         layerNorm(x, x, rows, cIn, fpNormW, fpNormB, lnEps);
         FloatPointer hs = arena.alloc((long) rows * h);
-        OpenBlas.sgemm(true, rows, h, cIn, 1f, x, 0, cIn, fpW, 0, cIn, 0f, hs, 0, h);
+        gemm(true, rows, h, cIn, x, 0, cIn, fpW, 0, cIn, hs, 0, h);
         arena.free(x);
         addBias(hs, rows, h, fpB, false);
         emit(taps, Taps.FEATURE_PROJECTION, hs, batch, frames, h, h, clipFrames);
@@ -291,7 +335,8 @@ public final class BlasEncoder implements AutoCloseable {
         FloatPointer ctx = arena.alloc((long) rows * h);
         FloatPointer a = arena.alloc((long) rows * h);
         FloatPointer ff = arena.alloc((long) rows * config.intermediateSize());
-        FloatPointer scores = arena.alloc((long) frames * frames);
+        FloatPointer[] scores = new FloatPointer[threads];
+        for (int i = 0; i < threads; i++) scores[i] = arena.alloc((long) frames * frames);
         for (int l = 0; l < layers.length; l++) {
             Layer w = layers[l];
             boolean stable = config.doStableLayerNorm();
@@ -308,7 +353,7 @@ public final class BlasEncoder implements AutoCloseable {
                 in = ctx;
             }
             int inter = config.intermediateSize();
-            OpenBlas.sgemm(true, rows, inter, h, 1f, in, 0, h, w.ffW1(), 0, h, 0f, ff, 0, inter);
+            gemm(true, rows, inter, h, in, 0, h, w.ffW1(), 0, h, ff, 0, inter);
             if (wants(taps, Taps.intermediateDense(l))) {
                 addBias(ff, rows, inter, w.ffB1(), false);
                 emit(taps, Taps.intermediateDense(l), ff, batch, frames, inter, inter, clipFrames);
@@ -317,7 +362,7 @@ public final class BlasEncoder implements AutoCloseable {
                 addBias(ff, rows, inter, w.ffB1(), true);
             }
             emit(taps, Taps.intermediateAct(l), ff, batch, frames, inter, inter, clipFrames);
-            OpenBlas.sgemm(true, rows, h, inter, 1f, ff, 0, inter, w.ffW2(), 0, inter, 0f, a, 0, h);
+            gemm(true, rows, h, inter, ff, 0, inter, w.ffW2(), 0, inter, a, 0, h);
             addBias(a, rows, h, w.ffB2(), false);
             emit(taps, Taps.feedForward(l), a, batch, frames, h, h, clipFrames);
             residualNorm(hs, a, rows, h, stable ? null : w.ln2W(), w.ln2B());
@@ -337,11 +382,11 @@ public final class BlasEncoder implements AutoCloseable {
 
     /** Self-attention of one layer on x [B·T, H]; leaves the out_proj output (with bias) in {@code out}. */
     private void attention(int l, Layer w, FloatPointer x, FloatPointer qkv, FloatPointer ctx, FloatPointer out,
-                           FloatPointer scores, int batch, int frames, int[] clipFrames, TapSink taps) {
+                           FloatPointer[] scores, int batch, int frames, int[] clipFrames, TapSink taps) {
         int h = config.hiddenSize();
         int rows = batch * frames;
         int h3 = 3 * h;
-        OpenBlas.sgemm(true, rows, h3, h, 1f, x, 0, h, w.qkvW(), 0, h, 0f, qkv, 0, h3);
+        gemm(true, rows, h3, h, x, 0, h, w.qkvW(), 0, h, qkv, 0, h3);
         addBias(qkv, rows, h3, w.qkvB(), false);
         emit(taps, Taps.q(l), qkv, batch, frames, h, h3, clipFrames);
         emitAt(taps, Taps.k(l), qkv, h, batch, frames, h, h3, clipFrames);
@@ -349,28 +394,29 @@ public final class BlasEncoder implements AutoCloseable {
         int heads = config.numAttentionHeads();
         int d = config.headDim();
         float scale = (float) (1.0 / Math.sqrt(d));
-        FloatBuffer sb = scores.asBuffer();
-        for (int b = 0; b < batch; b++) {
-            long base = (long) b * frames * h3;
-            // Keys of padding frames get zero weight on the DJL path (an additive -1e9 before the softmax): leave them out.
-            int keys = clipFrames[b];
-            for (int head = 0; head < heads; head++) {
-                long hd = (long) head * d;
-                OpenBlas.sgemm(true, frames, keys, d, scale, qkv, base + hd, h3, qkv, base + h + hd, h3, 0f, scores, 0, keys);
-                parallel(frames, (from, to) -> {
-                    float[] row = scratch(keys);
-                    for (int r = from; r < to; r++) {
-                        sb.get(r * keys, row, 0, keys);
-                        softmax(row, keys);
-                        sb.put(r * keys, row, 0, keys);
-                    }
-                });
-                OpenBlas.sgemm(false, frames, d, keys, 1f, scores, 0, keys, qkv, base + 2L * h + hd, h3, 0f, ctx,
+        // One task per clip and head, each on its participant's own scores buffer, OpenBLAS single-threaded inside.
+        parallel(batch * heads, 1, (id, from, to) -> {
+            FloatPointer sc = scores[id];
+            FloatBuffer sb = sc.asBuffer();
+            for (int task = from; task < to; task++) {
+                int b = task / heads;
+                long hd = (long) (task % heads) * d;
+                long base = (long) b * frames * h3;
+                // Keys of padding frames get zero weight on the DJL path (an additive -1e9 before the softmax): leave them out.
+                int keys = clipFrames[b];
+                OpenBlas.sgemm(true, frames, keys, d, scale, qkv, base + hd, h3, qkv, base + h + hd, h3, 0f, sc, 0, keys);
+                float[] row = scratch(keys);
+                for (int r = 0; r < frames; r++) {
+                    sb.get(r * keys, row, 0, keys);
+                    softmax(row, keys);
+                    sb.put(r * keys, row, 0, keys);
+                }
+                OpenBlas.sgemm(false, frames, d, keys, 1f, sc, 0, keys, qkv, base + 2L * h + hd, h3, 0f, ctx,
                         (long) b * frames * h + hd, h);
             }
-        }
+        });
         emit(taps, Taps.outProjInput(l), ctx, batch, frames, h, h, clipFrames);
-        OpenBlas.sgemm(true, rows, h, h, 1f, ctx, 0, h, w.outW(), 0, h, 0f, out, 0, h);
+        gemm(true, rows, h, h, ctx, 0, h, w.outW(), 0, h, out, 0, h);
         addBias(out, rows, h, w.outB(), false);
         emit(taps, Taps.outProj(l), out, batch, frames, h, h, clipFrames);
     }
@@ -406,7 +452,7 @@ public final class BlasEncoder implements AutoCloseable {
             scale[i] = (float) s;
             shift[i] = (float) (beta[i] - mean[i] * s);
         }
-        parallel(frames, (from, to) -> {
+        parallel(frames, rowGrain(frames), (id, from, to) -> {
             float[] row = scratch(c);
             for (int r = from; r < to; r++) {
                 int at = Math.toIntExact(off + (long) r * c);
@@ -419,10 +465,9 @@ public final class BlasEncoder implements AutoCloseable {
 
     /** Per-column sums over the first {@code frames} rows (of squared deviations from {@code centre} if given). */
     private double[] columnSums(FloatBuffer fb, long off, int frames, int c, double[] centre) {
-        int parts = parts(frames);
-        double[][] partial = new double[parts][c];
-        parallelParts(frames, parts, (p, from, to) -> {
-            double[] acc = partial[p];
+        double[][] partial = new double[threads][c];
+        parallel(frames, rowGrain(frames), (id, from, to) -> {
+            double[] acc = partial[id];
             float[] row = scratch(c);
             for (int r = from; r < to; r++) {
                 fb.get(Math.toIntExact(off + (long) r * c), row, 0, c);
@@ -436,7 +481,7 @@ public final class BlasEncoder implements AutoCloseable {
                 }
             }
         });
-        for (int p = 1; p < parts; p++) for (int i = 0; i < c; i++) partial[0][i] += partial[p][i];
+        for (int p = 1; p < threads; p++) for (int i = 0; i < c; i++) partial[0][i] += partial[p][i];
         return partial[0];
     }
 
@@ -459,7 +504,7 @@ public final class BlasEncoder implements AutoCloseable {
         FloatBuffer dst = xg.asBuffer();
         for (int b = 0; b < batch; b++) {
             int clip = b;
-            parallel(frames, (from, to) -> {
+            parallel(frames, rowGrain(frames), (id, from, to) -> {
                 float[] row = scratch(h);
                 for (int r = from; r < to; r++) {
                     src.get(Math.toIntExact(((long) clip * frames + r) * h), row, 0, h);
@@ -484,7 +529,7 @@ public final class BlasEncoder implements AutoCloseable {
     private void unfoldGemm(Arena arena, FloatPointer x, long xOff, int step, int width, int rows, FloatPointer w, long wOff,
                             int n, FloatPointer y, long yOff, int ldy) {
         if (step >= width) {
-            OpenBlas.sgemm(true, rows, n, width, 1f, x, xOff, step, w, wOff, width, 0f, y, yOff, ldy);
+            gemm(true, rows, n, width, x, xOff, step, w, wOff, width, y, yOff, ldy);
             return;
         }
         long last = xOff + (long) (rows - 1) * step + width;
@@ -492,29 +537,51 @@ public final class BlasEncoder implements AutoCloseable {
             throw new IllegalArgumentException("unfolded input: " + rows + " rows of " + width + " from offset " + xOff
                     + " every " + step + " need " + last + " floats, the buffer holds " + x.capacity());
         }
-        int chunk = Math.max(1, Math.min(rows, UNFOLD_CHUNK_FLOATS / width));
-        FloatPointer u = arena.alloc((long) chunk * width);
+        int chunk = Math.max(1, Math.min(ceilDiv(rows, threads), UNFOLD_CHUNK_FLOATS / width));
+        FloatPointer[] u = new FloatPointer[threads];
+        for (int i = 0; i < threads; i++) u[i] = arena.alloc((long) chunk * width);
         try {
-            for (int r0 = 0; r0 < rows; r0 += chunk) {
-                int m = Math.min(chunk, rows - r0);
-                int first = r0;
-                parallel(m, (from, to) -> {
-                    for (int i = from; i < to; i++) {
-                        Pointer.memcpy(u.getPointer((long) i * width), x.getPointer(xOff + (long) (first + i) * step), (long) width * Float.BYTES);
-                    }
-                });
-                OpenBlas.sgemm(true, m, n, width, 1f, u, 0, width, w, wOff, width, 0f, y, yOff + (long) r0 * ldy, ldy);
-            }
+            parallel(rows, chunk, (id, from, to) -> {
+                if (to - from > chunk) throw new IllegalStateException("unfolding chunk of " + (to - from) + " rows, buffer for " + chunk);
+                for (int r = from; r < to; r++) {
+                    Pointer.memcpy(u[id].getPointer((long) (r - from) * width), x.getPointer(xOff + (long) r * step), (long) width * Float.BYTES);
+                }
+                OpenBlas.sgemm(true, to - from, n, width, 1f, u[id], 0, width, w, wOff, width, 0f, y, yOff + (long) from * ldy, ldy);
+            });
         } finally {
-            arena.free(u);
+            for (FloatPointer p : u) arena.free(p);
         }
+    }
+
+    /**
+     * C[m, n] = A[m, k]·op(B) on every participant: split by rows of C when m ≥ n, else by columns (so that each
+     * part packs only its share of the larger operand).
+     */
+    private void gemm(boolean transB, int m, int n, int k, FloatPointer a, long aOff, int lda, FloatPointer b, long bOff, int ldb,
+                      FloatPointer c, long cOff, int ldc) {
+        if (threads == 1) {
+            OpenBlas.sgemm(transB, m, n, k, 1f, a, aOff, lda, b, bOff, ldb, 0f, c, cOff, ldc);
+        } else if (m >= n) {
+            parallel(m, Math.max(32, ceilDiv(m, 2 * threads)), (id, from, to) ->
+                    OpenBlas.sgemm(transB, to - from, n, k, 1f, a, aOff + (long) from * lda, lda, b, bOff, ldb, 0f, c,
+                            cOff + (long) from * ldc, ldc));
+        } else {
+            int grain = Math.max(32, ceilDiv(ceilDiv(n, 2 * threads), 16) * 16);
+            parallel(n, grain, (id, from, to) ->
+                    OpenBlas.sgemm(transB, m, to - from, k, 1f, a, aOff, lda, b, bOff + (transB ? (long) from * ldb : from), ldb,
+                            0f, c, cOff + from, ldc));
+        }
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
     }
 
     /** y += bias per row (bias may be null), then GELU if asked; in place. */
     private void addBias(FloatPointer y, int rows, int width, float[] bias, boolean gelu) {
         if (bias == null && !gelu) return;
         FloatBuffer fb = y.asBuffer();
-        parallel(rows, (from, to) -> {
+        parallel(rows, rowGrain(rows), (id, from, to) -> {
             float[] row = scratch(width);
             for (int r = from; r < to; r++) {
                 int at = Math.toIntExact((long) r * width);
@@ -530,7 +597,7 @@ public final class BlasEncoder implements AutoCloseable {
     private void residualNorm(FloatPointer hs, FloatPointer a, int rows, int width, float[] gamma, float[] beta) {
         FloatBuffer hb = hs.asBuffer();
         FloatBuffer ab = a.asBuffer();
-        parallel(rows, (from, to) -> {
+        parallel(rows, rowGrain(rows), (id, from, to) -> {
             float[] row = scratch(2 * width);
             for (int r = from; r < to; r++) {
                 int at = Math.toIntExact((long) r * width);
@@ -547,7 +614,7 @@ public final class BlasEncoder implements AutoCloseable {
     private void layerNorm(FloatPointer src, FloatPointer dst, int rows, int width, float[] gamma, float[] beta, float eps) {
         FloatBuffer sb = src.asBuffer();
         FloatBuffer db = dst.asBuffer();
-        parallel(rows, (from, to) -> {
+        parallel(rows, rowGrain(rows), (id, from, to) -> {
             float[] row = scratch(width);
             for (int r = from; r < to; r++) {
                 int at = Math.toIntExact((long) r * width);
@@ -757,12 +824,9 @@ public final class BlasEncoder implements AutoCloseable {
 
     // ---- threads and buffers ----
 
-    private interface Range {
-        void run(int from, int to);
-    }
-
-    private interface PartRange {
-        void run(int part, int from, int to);
+    /** A share of a parallel pass: rows [from, to), run by participant {@code id} (0 = the calling thread). */
+    private interface Task {
+        void run(int id, int from, int to);
     }
 
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
@@ -776,40 +840,78 @@ public final class BlasEncoder implements AutoCloseable {
         return s;
     }
 
-    private int parts(int rows) {
-        return Math.max(1, Math.min(threads, rows / MIN_ROWS_PER_TASK));
+    /** Rows per chunk of an elementwise pass: about four chunks per thread, so that a descheduled thread's share is taken over. */
+    private int rowGrain(int rows) {
+        return Math.max(MIN_ROWS_PER_TASK, ceilDiv(rows, 4 * threads));
     }
 
-    private void parallel(int rows, Range body) {
-        parallelParts(rows, parts(rows), (p, from, to) -> body.run(from, to));
-    }
-
-    /** Splits [0, rows) into {@code parts} ranges; part 0 runs on the calling thread. */
-    private void parallelParts(int rows, int parts, PartRange body) {
-        if (parts <= 1 || pool == null) {
-            body.run(0, 0, rows);
+    /**
+     * Runs body over [0, n) in chunks of {@code grain}, pulled one at a time by the calling thread and the pool's
+     * workers: on a busy machine a descheduled worker's chunks are taken over instead of waited for. Returns when
+     * every chunk is done (a worker that starts late finds none left).
+     */
+    private void parallel(int n, int grain, Task body) {
+        int chunks = ceilDiv(n, grain);
+        if (chunks <= 1 || pool == null) {
+            // chunk by chunk all the same: a task may size its buffers by the grain
+            for (int c = 0; c < chunks; c++) body.run(0, c * grain, Math.min(n, (c + 1) * grain));
             return;
         }
-        List<Future<?>> futures = new ArrayList<>(parts - 1);
-        for (int p = 1; p < parts; p++) {
-            int part = p;
-            int from = (int) ((long) rows * p / parts);
-            int to = (int) ((long) rows * (p + 1) / parts);
-            futures.add(pool.submit(() -> body.run(part, from, to)));
+        Job job = new Job(n, grain, chunks, body);
+        int helpers = Math.min(threads - 1, chunks - 1);
+        for (int i = 1; i <= helpers; i++) {
+            int id = i;
+            pool.execute(() -> job.work(id));
         }
-        body.run(0, 0, (int) ((long) rows / parts));
-        for (Future<?> f : futures) {
-            try {
-                f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while the encoder's threads were working", e);
-            } catch (ExecutionException e) {
-                Throwable c = e.getCause();
-                if (c instanceof RuntimeException re) throw re;
-                if (c instanceof Error err) throw err;
-                throw new IllegalStateException(c);
+        job.work(0);
+        job.await();
+    }
+
+    /** One parallel pass: a chunk counter shared by its participants. */
+    private static final class Job {
+        private final int n;
+        private final int grain;
+        private final int chunks;
+        private final Task body;
+        private final AtomicInteger next = new AtomicInteger();
+        private final CountDownLatch done;
+        private final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+        Job(int n, int grain, int chunks, Task body) {
+            this.n = n;
+            this.grain = grain;
+            this.chunks = chunks;
+            this.body = body;
+            this.done = new CountDownLatch(chunks);
+        }
+
+        void work(int id) {
+            for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
+                try {
+                    if (failure.get() == null) body.run(id, c * grain, Math.min(n, (c + 1) * grain));
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                } finally {
+                    done.countDown();
+                }
             }
+        }
+
+        void await() {
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    done.await();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true; // chunks in flight write into this pass's buffers: wait for them regardless
+                }
+            }
+            if (interrupted) Thread.currentThread().interrupt();
+            Throwable e = failure.get();
+            if (e instanceof RuntimeException re) throw re;
+            if (e instanceof Error err) throw err;
+            if (e != null) throw new IllegalStateException(e);
         }
     }
 

@@ -48,6 +48,7 @@ public final class HubertEncoder implements AutoCloseable {
     private BlasEncoder blas;
     /** Set once the live parameters were handed out: they may change, so inference stays on them (DJL). */
     private boolean parametersExposed;
+    private int blasThreads = BlasEncoder.defaultThreads();
 
     private HubertEncoder(EncoderConfig config, NDManager manager, Map<String, NDArray> params) {
         this.config = config;
@@ -177,8 +178,19 @@ public final class HubertEncoder implements AutoCloseable {
      */
     private synchronized BlasEncoder blasForInference() {
         if (parametersExposed || !Device.Type.CPU.equals(manager.getDevice().getDeviceType()) || !EncoderBackend.inferenceOnBlas()) return null;
-        if (blas == null) blas = BlasEncoder.create(config, toStateDict(), BlasEncoder.defaultThreads());
+        if (blas == null) blas = BlasEncoder.create(config, toStateDict(), blasThreads);
         return blas;
+    }
+
+    /** Threads the BLAS inference path splits a forward over (default {@link BlasEncoder#defaultThreads}). */
+    public synchronized void setBlasThreads(int threads) {
+        if (threads < 1) throw new IllegalArgumentException("threads: expected a positive count, got " + threads);
+        if (threads == blasThreads) return;
+        blasThreads = threads;
+        if (blas != null) {
+            blas.close();
+            blas = null;
+        }
     }
 
     /** Inference on clips given as arrays: pads them into one batch and runs {@link #forward}. */

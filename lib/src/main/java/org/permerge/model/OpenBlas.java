@@ -13,6 +13,9 @@ final class OpenBlas {
     /** The Maven coordinates whose natives this class loads, named when they cannot load. */
     static final String ARTIFACT = "org.bytedeco:openblas:0.3.31-1.5.13 (natives: classifier linux-x86_64)";
 
+    /** Wall time spent inside {@link #sgemm} by all callers, for benchmark breakdowns. */
+    static final java.util.concurrent.atomic.LongAdder GEMM_NANOS = new java.util.concurrent.atomic.LongAdder();
+
     private static volatile Throwable loadFailure;
     private static volatile boolean loaded;
 
@@ -49,10 +52,22 @@ final class OpenBlas {
         }
     }
 
+    /** OpenBLAS's version, build and the kernel family it chose for this CPU (e.g. "OpenBLAS 0.3.31 DYNAMIC_ARCH … Cooperlake"). */
+    static String describe() {
+        ensureLoaded();
+        try {
+            return org.bytedeco.openblas.global.openblas_full.openblas_get_config().getString();
+        } catch (Throwable e) {
+            return openblas_nolapack.OPENBLAS_VERSION + " (kernel family unknown: " + e + ")";
+        }
+    }
+
     /** Threads OpenBLAS runs one product on (process-wide). */
     static int threads() {
         ensureLoaded();
-        return openblas_nolapack.blas_get_num_threads();
+        // The preset only remembers counts set through it (-1 before); else ask the library.
+        int n = openblas_nolapack.blas_get_num_threads();
+        return n >= 1 ? n : Math.max(1, org.bytedeco.openblas.global.openblas_full.openblas_get_num_threads());
     }
 
     /** Sets the threads OpenBLAS runs one product on, for every caller in this process. */
@@ -74,9 +89,11 @@ final class OpenBlas {
         check("A", a, aOff, m, k, lda);
         check("B", b, bOff, transB ? n : k, transB ? k : n, ldb);
         check("C", c, cOff, m, n, ldc);
+        long t0 = System.nanoTime();
         openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasNoTrans,
                 transB ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans, m, n, k, alpha,
                 a.getPointer(aOff), lda, b.getPointer(bOff), ldb, beta, c.getPointer(cOff), ldc);
+        GEMM_NANOS.add(System.nanoTime() - t0);
     }
 
     private static void check(String name, FloatPointer p, long off, int rows, int cols, int ld) {
