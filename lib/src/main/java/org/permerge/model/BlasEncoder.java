@@ -465,9 +465,11 @@ public final class BlasEncoder implements AutoCloseable {
 
     /** Per-column sums over the first {@code frames} rows (of squared deviations from {@code centre} if given). */
     private double[] columnSums(FloatBuffer fb, long off, int frames, int c, double[] centre) {
-        double[][] partial = new double[threads][c];
-        parallel(frames, rowGrain(frames), (id, from, to) -> {
-            double[] acc = partial[id];
+        // One partial sum per chunk, added in chunk order: the result does not depend on which thread ran what.
+        int grain = rowGrain(frames);
+        double[][] partial = new double[Math.max(1, ceilDiv(frames, grain))][c];
+        parallel(frames, grain, (id, from, to) -> {
+            double[] acc = partial[from / grain];
             float[] row = scratch(c);
             for (int r = from; r < to; r++) {
                 fb.get(Math.toIntExact(off + (long) r * c), row, 0, c);
@@ -481,7 +483,7 @@ public final class BlasEncoder implements AutoCloseable {
                 }
             }
         });
-        for (int p = 1; p < threads; p++) for (int i = 0; i < c; i++) partial[0][i] += partial[p][i];
+        for (int p = 1; p < partial.length; p++) for (int i = 0; i < c; i++) partial[0][i] += partial[p][i];
         return partial[0];
     }
 
