@@ -17,11 +17,13 @@ public enum EncoderBackend {
     /** DJL NDArray ops on libtorch, the differentiable path. */
     DJL;
 
-    private static volatile EncoderBackend chosen = parse(System.getenv("PERMERGE_ENCODER"));
+    /** Set by {@link #choose}; until then {@code PERMERGE_ENCODER} decides (read on each call, so a bad value is named where it is used). */
+    private static volatile EncoderBackend chosen;
 
-    /** The backend in force: {@code PERMERGE_ENCODER}, or the last {@link #choose}. */
+    /** The backend in force: the last {@link #choose}, else {@code PERMERGE_ENCODER} (default {@code auto}). */
     public static EncoderBackend chosen() {
-        return chosen;
+        EncoderBackend b = chosen;
+        return b != null ? b : parse(System.getenv("PERMERGE_ENCODER"));
     }
 
     /** Changes the backend for the whole process; for benchmarks and tests that compare the two. */
@@ -32,7 +34,7 @@ public enum EncoderBackend {
 
     /** Whether inference runs on BLAS under the backend in force (AUTO: whether the natives load). */
     public static boolean inferenceOnBlas() {
-        return switch (chosen) {
+        return switch (chosen()) {
             case BLAS -> true;
             case DJL -> false;
             case AUTO -> OpenBlas.available();

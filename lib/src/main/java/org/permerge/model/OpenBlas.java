@@ -39,6 +39,7 @@ final class OpenBlas {
             if (loaded) return;
             if (loadFailure == null) {
                 try {
+                    unlimitJavaCppMemory();
                     Loader.load(openblas_nolapack.class);
                     loaded = true;
                     return;
@@ -59,6 +60,19 @@ final class OpenBlas {
             return org.bytedeco.openblas.global.openblas_full.openblas_get_config().getString();
         } catch (Throwable e) {
             return openblas_nolapack.OPENBLAS_VERSION + " (kernel family unknown: " + e + ")";
+        }
+    }
+
+    /**
+     * JavaCPP refuses allocations once its tracked buffers pass the Java heap limit or the process's RSS passes
+     * twice that (its defaults), which a small-heap notebook holding libtorch reaches; every buffer here is freed
+     * explicitly, so both limits are lifted unless the user set them. Effective only before JavaCPP's first use.
+     */
+    private static void unlimitJavaCppMemory() {
+        for (String key : new String[] {"org.bytedeco.javacpp.maxBytes", "org.bytedeco.javacpp.maxPhysicalBytes"}) {
+            if (System.getProperty(key) == null && System.getProperty(key.toLowerCase(java.util.Locale.ROOT)) == null) {
+                System.setProperty(key, "0");
+            }
         }
     }
 

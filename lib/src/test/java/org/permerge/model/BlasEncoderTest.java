@@ -135,6 +135,16 @@ class BlasEncoderTest {
     }
 
     @Test
+    void backendNamesParseAndABadOneIsNamed() {
+        assertEquals(EncoderBackend.AUTO, EncoderBackend.parse(null));
+        assertEquals(EncoderBackend.AUTO, EncoderBackend.parse(" Auto "));
+        assertEquals(EncoderBackend.BLAS, EncoderBackend.parse("blas"));
+        assertEquals(EncoderBackend.DJL, EncoderBackend.parse("DJL"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EncoderBackend.parse("mkl"));
+        assertTrue(e.getMessage().contains("PERMERGE_ENCODER") && e.getMessage().contains("mkl"), e.getMessage());
+    }
+
+    @Test
     void badInputIsRefusedByName() {
         EncoderConfig cfg = oddConfig("group", false, false);
         StateDict weights = Initialization.random(cfg, 1);
