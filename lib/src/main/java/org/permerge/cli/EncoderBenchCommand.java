@@ -7,6 +7,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.permerge.checkpoint.StateDict;
 import org.permerge.checkpoint.Tensor;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.openblas.global.openblas_nolapack;
+import org.permerge.model.BlasEncoder;
+import org.permerge.model.EncoderBackend;
 import org.permerge.model.EncoderConfig;
 import org.permerge.model.HubertEncoder;
 import org.permerge.model.ParameterLayout;
@@ -19,7 +23,9 @@ import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -27,14 +33,17 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
 /**
- * {@code permerge bench-encoder}: throughput of the encoder at real HuBERT Base shapes (random weights) on
- * 10-second clips, as audio seconds per second and as a fraction of a plain DJL matmul's GFLOP/s measured
- * in the same run, plus peak memory.
+ * {@code permerge bench-encoder}: throughput of the encoder's inference forward at real HuBERT Base shapes
+ * (random weights) on 10-second clips, on both backends (OpenBLAS: {@link BlasEncoder}; DJL), at each batch size,
+ * as GFLOP/s next to the float32 GEMM peak that OpenBLAS reaches on a fixed reference shape in the same run
+ * (interleaved, so both see the same machine load), plus audio seconds per second and peak memory.
  */
 @Command(name = "bench-encoder", mixinStandardHelpOptions = true,
-        description = {"Benchmark the encoder at HuBERT Base shapes with random weights.",
-                "Reports audio seconds per second, peak RSS and Java heap, and achieved GFLOP/s (convs, projections,",
-                "attention, FFN) relative to a float32 DJL matmul 3072x768 @ 768xN timed in the same run."})
+        description = {"Benchmark the encoder's inference forward at HuBERT Base shapes with random weights.",
+                "Reports, per backend and batch size, GFLOP/s (convs, projections, attention, FFN) and its ratio to the",
+                "float32 GEMM peak of OpenBLAS on a fixed M x K @ K x N shape timed in the same run (plus the encoder's",
+                "own GEMM shapes for information), audio seconds per second, peak RSS and Java heap.",
+                "Unset OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE in the benchmark's command line if the environment forces them."})
 public final class EncoderBenchCommand implements Callable<Integer> {
     @Option(names = "--config", description = "architecture config.json (default: HuBERT Base, data-manifests/fixtures/hf-hubert/hubert-base-architecture-config.json)")
     Path config;
@@ -42,14 +51,20 @@ public final class EncoderBenchCommand implements Callable<Integer> {
     @Option(names = "--clip-seconds", defaultValue = "10", description = "clip length in seconds (default ${DEFAULT-VALUE})")
     double clipSeconds;
 
-    @Option(names = "--batch", defaultValue = "2", description = "clips per forward pass (default ${DEFAULT-VALUE})")
-    int batch;
+    @Option(names = "--batch", split = ",", defaultValue = "1,4", description = "clips per forward pass, one or more (default ${DEFAULT-VALUE})")
+    List<Integer> batches;
 
-    @Option(names = "--repeats", defaultValue = "5", description = "timed forward passes (default ${DEFAULT-VALUE})")
+    @Option(names = "--repeats", defaultValue = "3", description = "timed forward passes per backend and batch (default ${DEFAULT-VALUE})")
     int repeats;
 
-    @Option(names = "--matmul-n", defaultValue = "20000", description = "N of the reference matmul (default ${DEFAULT-VALUE})")
-    int matmulN;
+    @Option(names = "--backend", split = ",", defaultValue = "blas,djl", description = "backends to time: blas, djl (default ${DEFAULT-VALUE})")
+    List<String> backends;
+
+    @Option(names = "--threads", description = "threads for OpenBLAS and the BLAS encoder's own passes (default: OMP_NUM_THREADS, else every processor)")
+    Integer threads;
+
+    @Option(names = "--peak-shape", defaultValue = "3072,10000,3072", description = "M,K,N of the reference GEMM (M x K) @ (K x N) (default ${DEFAULT-VALUE})")
+    String peakShape;
 
     @Option(names = "--seed", defaultValue = "1", description = "seed of the random weights and audio")
     long seed;
@@ -60,61 +75,177 @@ public final class EncoderBenchCommand implements Callable<Integer> {
         EncoderConfig cfg = EncoderConfig.read(cfgFile);
         int rate = 16_000;
         int samples = (int) Math.round(clipSeconds * rate);
-        System.out.printf(Locale.ROOT, "encoder: %s%nclips: %d x %.1f s at %d Hz per forward, %d timed forwards%n",
-                cfg, batch, clipSeconds, rate, repeats);
+        int[] peak = parseShape(peakShape);
+        for (int b : batches) if (b < 1) throw new IllegalArgumentException("--batch: expected positive clip counts, got " + b);
+        for (String b : backends) {
+            if (!b.equals("blas") && !b.equals("djl")) throw new IllegalArgumentException("--backend: expected blas or djl, got " + b);
+        }
+        int nThreads = threads != null ? threads : BlasEncoder.defaultThreads();
+        if (nThreads < 1) throw new IllegalArgumentException("--threads: expected a positive count, got " + nThreads);
+        BlasEncoder.setBlasThreads(nThreads); // the reference GEMM's threads; the encoder splits its own work nThreads ways
+        System.out.printf(Locale.ROOT, "encoder: %s%nclips: %s x %.1f s at %d Hz per forward, %d timed forwards each%n",
+                cfg, batches, clipSeconds, rate, repeats);
+        System.out.printf(Locale.ROOT, "BLAS: %s, %d threads (OPENBLAS_CORETYPE=%s)%n", BlasEncoder.blasDescription(),
+                BlasEncoder.blasThreads(), System.getenv().getOrDefault("OPENBLAS_CORETYPE", "unset"));
         StateDict weights = randomWeights(cfg, seed);
         double flopsPerClip = flopsPerClip(cfg, samples);
-        List<Double> encoderSeconds = new ArrayList<>();
-        List<Double> matmulGflops = new ArrayList<>();
-        try (HubertEncoder enc = HubertEncoder.create(cfg, weights); NDManager root = NDManager.newBaseManager()) {
+        int maxBatch = Collections.max(batches);
+        float[] audio = new float[maxBatch * samples];
+        SplittableRandom r = new SplittableRandom(seed + 1);
+        for (int i = 0; i < audio.length; i++) audio[i] = (float) (r.nextDouble() * 0.2 - 0.1);
+        double peakFlops = 2.0 * peak[0] * peak[1] * peak[2];
+        List<Double> peakGflops = new ArrayList<>();
+        Map<String, List<Double>> seconds = new LinkedHashMap<>();
+        Map<String, Double> gemmSeconds = new LinkedHashMap<>();
+        EncoderBackend before = EncoderBackend.chosen();
+        try (HubertEncoder enc = HubertEncoder.create(cfg, weights); NDManager root = NDManager.newBaseManager();
+             Gemm reference = new Gemm(peak[0], peak[1], peak[2])) {
             weights = null; // the encoder holds its own native copy
-            float[] audio = new float[batch * samples];
-            SplittableRandom r = new SplittableRandom(seed + 1);
-            for (int i = 0; i < audio.length; i++) audio[i] = (float) (r.nextDouble() * 0.2 - 0.1);
-            NDArray input = root.create(audio, new Shape(batch, samples));
-            NDArray a = root.randomNormal(new Shape(3072, 768));
-            NDArray b = root.randomNormal(new Shape(768, matmulN));
-            double matmulFlops = 2.0 * 3072 * 768 * matmulN;
-            timeForward(enc, root, input); // warm-up: first-call allocations and kernel selection
-            timeMatmul(root, a, b);
+            enc.setBlasThreads(nThreads);
+            reference.seconds(); // warm-up: thread start, buffers
+            for (String backend : backends) {
+                EncoderBackend.choose(backend.equals("blas") ? EncoderBackend.BLAS : EncoderBackend.DJL);
+                for (int b : batches) timeForward(enc, root, audio, b, samples); // warm-up: first-call allocations, kernel choice
+            }
             for (int i = 0; i < repeats; i++) {
-                // Interleaved so that both see the same machine load.
-                matmulGflops.add(matmulFlops / timeMatmul(root, a, b) / 1e9);
-                encoderSeconds.add(timeForward(enc, root, input));
+                // Interleaved so that the peak and every forward see the same machine load.
+                peakGflops.add(peakFlops / reference.seconds() / 1e9);
+                for (String backend : backends) {
+                    EncoderBackend.choose(backend.equals("blas") ? EncoderBackend.BLAS : EncoderBackend.DJL);
+                    for (int b : batches) {
+                        double gemm0 = BlasEncoder.gemmThreadSeconds();
+                        seconds.computeIfAbsent(backend + " " + b, k -> new ArrayList<>()).add(timeForward(enc, root, audio, b, samples));
+                        gemmSeconds.merge(backend + " " + b, BlasEncoder.gemmThreadSeconds() - gemm0, Double::sum);
+                    }
+                }
+            }
+        } finally {
+            EncoderBackend.choose(before);
+        }
+        double peakMedian = median(peakGflops);
+        System.out.printf(Locale.ROOT, "FLOPs per %.1f s clip: %.1f GFLOP%n", clipSeconds, flopsPerClip / 1e9);
+        System.out.printf(Locale.ROOT, "float32 GEMM peak, OpenBLAS %dx%d @ %dx%d: %.1f GFLOP/s (median of %d; runs %s)%n",
+                peak[0], peak[1], peak[1], peak[2], peakMedian, peakGflops.size(), format(peakGflops));
+        for (Map.Entry<String, List<Double>> e : seconds.entrySet()) {
+            String[] key = e.getKey().split(" ");
+            int b = Integer.parseInt(key[1]);
+            double sec = median(e.getValue());
+            double gflops = flopsPerClip * b / sec / 1e9;
+            System.out.printf(Locale.ROOT, "%-4s batch %d: %.3f s per forward (median of %d), %.2f s of audio per second, "
+                            + "%.1f GFLOP/s, ratio to the GEMM peak %.3f%n",
+                    key[0], b, sec, e.getValue().size(), b * clipSeconds / sec, gflops, gflops / peakMedian);
+            if (key[0].equals("blas")) {
+                double total = 0;
+                for (double x : e.getValue()) total += x;
+                System.out.printf(Locale.ROOT, "     share of the %d threads' time inside OpenBLAS GEMMs: %.0f %%%n", nThreads,
+                        100 * gemmSeconds.get(e.getKey()) / (total * nThreads));
             }
         }
-        double sec = median(encoderSeconds);
-        double encGflops = flopsPerClip * batch / sec / 1e9;
-        double refGflops = median(matmulGflops);
-        System.out.printf(Locale.ROOT, "FLOPs per %.1f s clip: %.1f GFLOP%n", clipSeconds, flopsPerClip / 1e9);
-        System.out.printf(Locale.ROOT, "forward (median of %d): %.3f s per batch of %d -> %.2f s of audio per second%n",
-                repeats, sec, batch, batch * clipSeconds / sec);
-        System.out.printf(Locale.ROOT, "encoder: %.1f GFLOP/s; DJL matmul 3072x768 @ 768x%d: %.1f GFLOP/s; ratio %.3f%n",
-                encGflops, matmulN, refGflops, encGflops / refGflops);
+        try (Gemm g = new Gemm(0, 0, 0)) {
+            int t = cfg.framesFor(samples);
+            System.out.println("the encoder's own GEMM shapes on OpenBLAS (batch 1, for information):");
+            if (cfg.numConvLayers() > 1) {
+                g.report("conv block 1 (unfolded)", convFrames(cfg, samples, 1), cfg.convDim()[0] * cfg.convKernel()[1], cfg.convDim()[1]);
+            }
+            g.report("FFN intermediate", t, cfg.hiddenSize(), cfg.intermediateSize());
+            g.report("FFN output", t, cfg.intermediateSize(), cfg.hiddenSize());
+            g.report("QKV projection", t, cfg.hiddenSize(), 3 * cfg.hiddenSize());
+            g.report("attention scores, one head", t, cfg.headDim(), t);
+        }
         System.out.printf(Locale.ROOT, "peak RSS %.0f MiB, peak Java heap %.0f MiB%n", peakRssMiB(), peakHeapMiB());
         return 0;
     }
 
-    private static double timeForward(HubertEncoder enc, NDManager root, NDArray input) {
+    private static int convFrames(EncoderConfig c, int samples, int block) {
+        long t = samples;
+        for (int j = 0; j <= block; j++) t = (t - c.convKernel()[j]) / c.convStride()[j] + 1;
+        return (int) t;
+    }
+
+    private static int[] parseShape(String s) {
+        String[] p = s.split(",");
+        if (p.length != 3) throw new IllegalArgumentException("--peak-shape: expected M,K,N, got " + s);
+        int[] r = new int[3];
+        for (int i = 0; i < 3; i++) {
+            r[i] = Integer.parseInt(p[i].trim());
+            if (r[i] < 1) throw new IllegalArgumentException("--peak-shape: expected positive sizes, got " + s);
+        }
+        return r;
+    }
+
+    private static String format(List<Double> xs) {
+        StringBuilder sb = new StringBuilder();
+        for (double x : xs) sb.append(sb.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.0f", x));
+        return sb.toString();
+    }
+
+    private static double timeForward(HubertEncoder enc, NDManager root, float[] audio, int batch, int samples) {
         try (NDManager scope = root.newSubManager()) {
+            NDArray input = scope.create(Arrays.copyOf(audio, batch * samples), new Shape(batch, samples));
             long t0 = System.nanoTime();
             enc.forward(scope, input, null, null).lastHiddenState().toFloatArray();
             return (System.nanoTime() - t0) / 1e9;
         }
     }
 
-    private static double timeMatmul(NDManager root, NDArray a, NDArray b) {
-        List<Double> t = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            try (NDManager scope = root.newSubManager()) {
+    /** A float32 OpenBLAS GEMM C = A·B on off-heap random operands, timed as the median of three runs. */
+    private static final class Gemm implements AutoCloseable {
+        private FloatPointer a;
+        private FloatPointer b;
+        private FloatPointer c;
+        private int m;
+        private int k;
+        private int n;
+
+        Gemm(int m, int k, int n) {
+            resize(m, k, n);
+        }
+
+        private void resize(int m, int k, int n) {
+            close();
+            this.m = m;
+            this.k = k;
+            this.n = n;
+            a = random((long) m * k, 1);
+            b = random((long) k * n, 2);
+            c = new FloatPointer(Math.max(1, (long) m * n));
+        }
+
+        private static FloatPointer random(long size, long seed) {
+            FloatPointer p = new FloatPointer(Math.max(1, size));
+            SplittableRandom r = new SplittableRandom(seed);
+            float[] chunk = new float[1 << 16];
+            for (long at = 0; at < size; at += chunk.length) {
+                int len = (int) Math.min(chunk.length, size - at);
+                for (int i = 0; i < len; i++) chunk[i] = (float) (r.nextDouble() - 0.5);
+                p.position(at).put(chunk, 0, len);
+            }
+            return p.position(0);
+        }
+
+        double seconds() {
+            List<Double> t = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
                 long t0 = System.nanoTime();
-                NDArray c = a.matMul(b);
-                c.attach(scope);
-                c.get(0, 0).getFloat(); // forces completion on any engine
+                openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasNoTrans,
+                        openblas_nolapack.CblasNoTrans, m, n, k, 1f, a, k, b, n, 0f, c, n);
                 t.add((System.nanoTime() - t0) / 1e9);
             }
+            return median(t);
         }
-        return median(t);
+
+        void report(String what, int m, int k, int n) {
+            resize(m, k, n);
+            seconds();
+            double s = seconds();
+            System.out.printf(Locale.ROOT, "  %-28s %6d x %5d @ %5d x %5d: %.1f GFLOP/s%n", what, m, k, k, n, 2.0 * m * k * n / s / 1e9);
+        }
+
+        @Override
+        public void close() {
+            for (FloatPointer p : new FloatPointer[] {a, b, c}) if (p != null) p.close();
+            a = b = c = null;
+        }
     }
 
     /**

@@ -27,6 +27,9 @@ import java.util.function.UnaryOperator;
  * code runs under a {@code GradientCollector} for training. Its convolutions go through {@link Convolution1d},
  * which keeps them out of a libtorch/oneDNN kernel that miscomputes some channel widths on some CPUs.
  *
+ * <p>Inference ({@link #forward}) runs on {@link BlasEncoder} (OpenBLAS GEMMs, same outputs) where
+ * {@link EncoderBackend} says so; training always runs here.
+ *
  * <p>Batches may mix clip lengths: every clip's result equals a single-clip run (padding never leaks,
  * unlike transformers' GroupNorm). Every forward runs in a caller-given {@link NDManager} scope; the
  * intermediates of each block are freed as soon as the block is done.
@@ -41,6 +44,11 @@ public final class HubertEncoder implements AutoCloseable {
     private final NDManager manager;
     private final Map<String, NDArray> params;
     private final float lnEps;
+    /** The BLAS copy of the weights that inference runs on (see {@link EncoderBackend}), made on first use. */
+    private BlasEncoder blas;
+    /** Set once the live parameters were handed out: they may change, so inference stays on them (DJL). */
+    private boolean parametersExposed;
+    private int blasThreads = BlasEncoder.defaultThreads();
 
     private HubertEncoder(EncoderConfig config, NDManager manager, Map<String, NDArray> params) {
         this.config = config;
@@ -65,6 +73,28 @@ public final class HubertEncoder implements AutoCloseable {
      * or non-finite tensor is an error naming it.
      */
     public static HubertEncoder create(EncoderConfig config, StateDict weights, Device device) {
+        Map<String, float[]> values = checkedWeights(config, weights);
+        Map<String, long[]> expected = ParameterLayout.expectedShapes(config);
+        NDManager manager = device == null ? NDManager.newBaseManager() : NDManager.newBaseManager(device);
+        try {
+            Map<String, NDArray> params = new LinkedHashMap<>();
+            for (Map.Entry<String, float[]> e : values.entrySet()) {
+                NDArray a = manager.create(e.getValue(), new Shape(expected.get(e.getKey())));
+                a.setName(e.getKey());
+                params.put(e.getKey(), a);
+            }
+            return new HubertEncoder(config, manager, params);
+        } catch (RuntimeException ex) {
+            manager.close();
+            throw ex;
+        }
+    }
+
+    /**
+     * The float32 values of every tensor of {@link ParameterLayout#expectedShapes}, in its order; a missing,
+     * unknown, misshapen or non-finite tensor is an error naming it.
+     */
+    static Map<String, float[]> checkedWeights(EncoderConfig config, StateDict weights) {
         Map<String, long[]> expected = ParameterLayout.expectedShapes(config);
         for (String name : weights.names()) {
             if (!expected.containsKey(name)) {
@@ -72,39 +102,31 @@ public final class HubertEncoder implements AutoCloseable {
                         + " encoder (expected the names ParameterLayout lists; legacy names load through EncoderCheckpoint)");
             }
         }
-        NDManager manager = device == null ? NDManager.newBaseManager() : NDManager.newBaseManager(device);
-        try {
-            Map<String, NDArray> params = new LinkedHashMap<>();
-            for (Map.Entry<String, long[]> e : expected.entrySet()) {
-                String name = e.getKey();
-                if (!weights.contains(name)) {
-                    throw new CheckpointFormatException("missing tensor '" + name + "' of shape "
-                            + Arrays.toString(e.getValue()) + " for a " + config.layoutName() + " encoder");
-                }
-                Tensor t = weights.get(name);
-                if (!Arrays.equals(t.shape(), e.getValue())) {
-                    throw new CheckpointFormatException("tensor '" + name + "' has shape " + Arrays.toString(t.shape())
-                            + ", expected " + Arrays.toString(e.getValue()) + " for " + config);
-                }
-                if (!t.dtype().isFloating()) {
-                    throw new CheckpointFormatException("tensor '" + name + "' has dtype " + t.dtype() + ", expected a floating type");
-                }
-                float[] values = t.toFloatArray();
-                for (int i = 0; i < values.length; i++) {
-                    if (!Float.isFinite(values[i])) {
-                        throw new CheckpointFormatException("tensor '" + name + "' holds a non-finite value (" + values[i]
-                                + ") at flat index " + i);
-                    }
-                }
-                NDArray a = manager.create(values, new Shape(t.shape()));
-                a.setName(name);
-                params.put(name, a);
+        Map<String, float[]> out = new LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : expected.entrySet()) {
+            String name = e.getKey();
+            if (!weights.contains(name)) {
+                throw new CheckpointFormatException("missing tensor '" + name + "' of shape "
+                        + Arrays.toString(e.getValue()) + " for a " + config.layoutName() + " encoder");
             }
-            return new HubertEncoder(config, manager, params);
-        } catch (RuntimeException ex) {
-            manager.close();
-            throw ex;
+            Tensor t = weights.get(name);
+            if (!Arrays.equals(t.shape(), e.getValue())) {
+                throw new CheckpointFormatException("tensor '" + name + "' has shape " + Arrays.toString(t.shape())
+                        + ", expected " + Arrays.toString(e.getValue()) + " for " + config);
+            }
+            if (!t.dtype().isFloating()) {
+                throw new CheckpointFormatException("tensor '" + name + "' has dtype " + t.dtype() + ", expected a floating type");
+            }
+            float[] values = t.toFloatArray();
+            for (int i = 0; i < values.length; i++) {
+                if (!Float.isFinite(values[i])) {
+                    throw new CheckpointFormatException("tensor '" + name + "' holds a non-finite value (" + values[i]
+                            + ") at flat index " + i);
+                }
+            }
+            out.put(name, values);
         }
+        return out;
     }
 
     public EncoderConfig config() {
@@ -120,7 +142,12 @@ public final class HubertEncoder implements AutoCloseable {
      * The live parameter arrays under current transformers names, in state-dict order. A trainer may attach
      * gradients to them and update them in place; the forward pass reads them on every call.
      */
-    public Map<String, NDArray> parameters() {
+    public synchronized Map<String, NDArray> parameters() {
+        parametersExposed = true;
+        if (blas != null) {
+            blas.close();
+            blas = null;
+        }
         return params;
     }
 
@@ -140,7 +167,30 @@ public final class HubertEncoder implements AutoCloseable {
      * @param taps        receives every tap while the batch is in memory, or null
      */
     public EncoderOutput forward(NDManager scope, NDArray inputValues, int[] lengths, TapConsumer taps) {
+        BlasEncoder b = blasForInference();
+        if (b != null) return b.forward(scope, inputValues, lengths, taps);
         return run(scope, inputValues, lengths, null, taps, false);
+    }
+
+    /**
+     * The BLAS encoder inference runs on, or null for DJL: null unless {@link EncoderBackend#inferenceOnBlas},
+     * the weights live on the CPU, and nobody was handed the live parameters (which a trainer updates in place).
+     */
+    private synchronized BlasEncoder blasForInference() {
+        if (parametersExposed || !Device.Type.CPU.equals(manager.getDevice().getDeviceType()) || !EncoderBackend.inferenceOnBlas()) return null;
+        if (blas == null) blas = BlasEncoder.create(config, toStateDict(), blasThreads);
+        return blas;
+    }
+
+    /** Threads the BLAS inference path splits a forward over (default {@link BlasEncoder#defaultThreads}). */
+    public synchronized void setBlasThreads(int threads) {
+        if (threads < 1) throw new IllegalArgumentException("threads: expected a positive count, got " + threads);
+        if (threads == blasThreads) return;
+        blasThreads = threads;
+        if (blas != null) {
+            blas.close();
+            blas = null;
+        }
     }
 
     /** Inference on clips given as arrays: pads them into one batch and runs {@link #forward}. */
@@ -194,7 +244,7 @@ public final class HubertEncoder implements AutoCloseable {
         for (int l : len) padded |= l < n;
         int frames = config.framesFor(n);
         int[] clipFrames = framesFor(len);
-        checkFrames(len, clipFrames);
+        checkFrames(config, len, clipFrames);
         if (maskTimeIndices != null && (!maskTimeIndices.getShape().equals(new Shape(batch, frames))
                 || maskTimeIndices.getDataType() != DataType.BOOLEAN)) {
             throw new IllegalArgumentException("mask_time_indices must be a [" + batch + ", " + frames + "] boolean array, got "
@@ -265,7 +315,7 @@ public final class HubertEncoder implements AutoCloseable {
         return new EncoderOutput(hidden, last, frameMask, clipFrames);
     }
 
-    private static int[] checkLengths(int[] lengths, int batch, long n) {
+    static int[] checkLengths(int[] lengths, int batch, long n) {
         if (batch == 0) throw new IllegalArgumentException("input_values holds no clips (B = 0)");
         int[] len = new int[batch];
         if (lengths == null) {
@@ -284,11 +334,11 @@ public final class HubertEncoder implements AutoCloseable {
         return len;
     }
 
-    private void checkFrames(int[] lengths, int[] frames) {
+    static void checkFrames(EncoderConfig config, int[] lengths, int[] frames) {
         for (int b = 0; b < lengths.length; b++) {
             if (frames[b] < 1) {
                 throw new IllegalArgumentException("clip " + b + " has " + lengths[b] + " samples, too short for one frame"
-                        + " (the conv stack needs at least " + minSamples() + ")");
+                        + " (the conv stack needs at least " + config.receptiveField() + ")");
             }
         }
     }
@@ -480,7 +530,8 @@ public final class HubertEncoder implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (blas != null) blas.close();
         manager.close();
     }
 
