@@ -79,6 +79,12 @@ class ReproduceCiTest {
         two.remove("model_a");
         two.remove("model_b");
         two.add("pairs", pairs);
+        // ... with the λ sweep on small sets and one pre-registered comparison whose rows (and the baselines) are
+        // probed on every clip: those rows must be the single run's rows exactly.
+        two.addProperty("max_clips_per_split", 6);
+        two.add("comparison_clips", com.google.gson.JsonParser.parseString("{\"train\":0,\"dev\":0,\"test\":0}"));
+        two.add("comparisons", com.google.gson.JsonParser.parseString("[{\"name\":\"main\","
+                + "\"a\":{\"recipe\":\"cnn+ff+attn\",\"lambda\":0.9},\"b\":{\"recipe\":\"identity\",\"lambda\":0.9}}]"));
         Reproduction.Result both = Reproduction.run(StudyConfig.parse(two.toString(), "two pairs"), project, project.resolve("results/ci-two"));
         assertEquals(2, both.pairs().size());
         assertTrue(both.checksPassed(), both.pairs().toString());
@@ -87,7 +93,27 @@ class ReproduceCiTest {
         assertTrue(twoSummary.pairs().get(1).sharedInit());
         for (Reproduction.PairResult p : both.pairs()) {
             assertEquals(both.out().resolve(p.pair().name()), p.out());
-            assertEquals(r.table().toCsv(), Files.readString(p.out().resolve(ResultsWriter.TABLE_CSV)), p.pair().name());
+            assertTrue(p.comparisonTable() != p.table(), "two evaluation tiers");
+            assertEquals(p.comparisonTable().toCsv(), Files.readString(p.out().resolve(ResultsWriter.COMPARISON_TABLE_CSV)));
+            assertEquals(List.of("fbank (log-mel)", "A (speech)", "B (music)", "identity λ=0.9", "cnn+ff+attn λ=0.9"),
+                    p.comparisonTable().models());
+            List<String> single = List.of(r.table().toCsv().split("\n"));
+            for (String line : p.comparisonTable().toCsv().split("\n")) {
+                assertTrue(single.contains(line), p.pair().name() + ": a row on every clip is the single run's row: " + line);
+            }
+            for (org.permerge.bench.TaskSpec t : p.table().tasks()) {
+                assertTrue(p.table().outcome("A (speech)", t).size() <= 6, "the sweep's sets are capped");
+                assertEquals(r.table().outcome("A (speech)", t).size(), p.comparisonTable().outcome("A (speech)", t).size());
+            }
+            StudySummary.PairSummary ps = twoSummary.pairs().get(both.pairs().indexOf(p));
+            for (StudySummary.Row row : ps.rows()) {
+                boolean compared = row.lambda().equals("0.9") && row.repair().equals("none");
+                assertEquals(compared ? StudySummary.COMPARISON : StudySummary.SWEEP, row.evaluation(), row.toString());
+                int clips = row.tasks().values().iterator().next().testClips();
+                assertTrue(compared ? clips > 6 : clips <= 6, row.toString());
+            }
+            assertTrue(ps.baselines().stream().allMatch(b -> b.evaluation().equals(StudySummary.COMPARISON)));
+            assertEquals(1, ps.comparisons().size());
             assertEquals(summary.pairs().get(0).tableIi(), twoSummary.pairs().get(both.pairs().indexOf(p)).tableIi());
         }
     }
