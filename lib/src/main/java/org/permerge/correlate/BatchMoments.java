@@ -2,36 +2,54 @@ package org.permerge.correlate;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.util.stream.IntStream;
 
 /**
  * The moments of one batch of rows, computed on the batch's own mean so that a large common offset
- * cannot cancel digits: count, per-unit mean, the centred rows (float64) for a co-moment, and M2. The
- * co-moment's operand is the float64 centred rows or their float32 cast ({@link StatisticsPrecision}):
- * centring comes first in both, so the cast rounds deviations, never the offset.
- * The centred array is a private copy belonging to the input's manager; the caller's scope closes it.
- * Operations work in place where the copy allows, since allocating large fresh arrays costs as much as
- * the arithmetic.
+ * cannot cancel digits: count, per-unit mean and M2 in float64 and, when asked, the centred rows written to an
+ * off-heap buffer as the co-moment's GEMM operand, in float64 or cast to float32 ({@link StatisticsPrecision}).
+ * Centring comes first in both, so the cast rounds deviations, never the offset.
+ * The rows are read straight from the array's native memory; both passes (mean, then deviations and M2) run
+ * over fixed blocks of rows in parallel and add the blocks' partial sums in block order, so the result does not
+ * depend on the thread count.
  */
 final class BatchMoments {
+    /** Rows per block of the parallel passes: fixed, so that the summation order is too. */
+    private static final int BLOCK_ROWS = 256;
+
     final long count;
     final double[] mean;
-    final NDArray centred;
-    private final String what;
-    private double[] m2;
+    final double[] m2;
 
-    private BatchMoments(long count, double[] mean, NDArray centred, String what) {
+    private BatchMoments(long count, double[] mean, double[] m2) {
         this.count = count;
         this.mean = mean;
-        this.centred = centred;
-        this.what = what;
+        this.m2 = m2;
     }
 
-    /**
-     * Mean and centred rows of x [N, D]; any floating type is widened to float64 first.
-     *
-     * @param what names the space or tap and side, for error messages
-     */
+    /** Mean and M2 of x [N, units] (any floating type), without keeping the centred rows. */
     static BatchMoments of(NDArray x, int units, String what) {
+        return centre(x, units, what, null, null);
+    }
+
+    /** Mean and M2 of x [N, units], writing the centred rows, row-major, cast to float32 into {@code out}. */
+    static BatchMoments centreInto(NDArray x, int units, String what, FloatPointer out) {
+        return centre(x, units, what, out.asBuffer(), null);
+    }
+
+    /** Mean and M2 of x [N, units], writing the centred rows, row-major, in float64 into {@code out}. */
+    static BatchMoments centreInto(NDArray x, int units, String what, DoublePointer out) {
+        return centre(x, units, what, null, out.asBuffer());
+    }
+
+    private static BatchMoments centre(NDArray x, int units, String what, FloatBuffer out32, DoubleBuffer out64) {
         long[] shape = x.getShape().getShape();
         if (shape.length != 2 || shape[1] != units) {
             throw new IllegalArgumentException(what + ": expected activations of shape [N, " + units + "], got "
@@ -41,45 +59,109 @@ final class BatchMoments {
         if (!t.isFloating()) {
             throw new IllegalArgumentException(what + ": expected floating-point activations, got " + t);
         }
-        NDArray meanNd;
-        NDArray centred;
-        if (t == DataType.FLOAT64) {
-            meanNd = x.mean(new int[] {0});
-            centred = x.sub(meanNd);  // the caller's array stays untouched
-        } else {
-            centred = x.toType(DataType.FLOAT64, true);
-            meanNd = centred.mean(new int[] {0});
-            centred.subi(meanNd);
+        int n = Math.toIntExact(shape[0]);
+        if ((long) n * units > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(what + ": a batch of " + n + "×" + units + " values is too large; pass"
+                    + " fewer frames per batch");
         }
-        double[] mean = meanNd.toDoubleArray();
-        // A NaN or infinity anywhere in a column makes that column's mean non-finite: no extra pass.
-        for (int k = 0; k < units; k++) {
-            if (!Double.isFinite(mean[k])) throw nonFinite(what, k, shape[0]);
-        }
-        return new BatchMoments(shape[0], mean, centred, what);
-    }
-
-    /**
-     * The centred rows as the co-moment's GEMM operand in the given precision (the float64 rows themselves, or a
-     * float32 copy). Call it before {@link #m2()}, which squares the float64 rows in place.
-     */
-    NDArray operand(StatisticsPrecision precision) {
-        if (m2 != null) throw new IllegalStateException(what + ": the centred rows were already squared for M2");
-        return precision == StatisticsPrecision.FLOAT32 ? centred.toType(DataType.FLOAT32, false) : centred;
-    }
-
-    /**
-     * Per-unit sum of squared deviations. Squares the centred rows in place, so call it only after the
-     * centred rows have been used for the co-moment.
-     */
-    double[] m2() {
-        if (m2 == null) {
-            m2 = centred.muli(centred).sum(new int[] {0}).toDoubleArray();
-            for (int k = 0; k < m2.length; k++) {
-                if (!Double.isFinite(m2[k])) throw nonFinite(what, k, count);
+        // float16 / bfloat16 widen to float32 exactly; float32 and float64 are read in place.
+        NDArray rows = t == DataType.FLOAT32 || t == DataType.FLOAT64 ? x : x.toType(DataType.FLOAT32, false);
+        ByteBuffer bytes = rows.toByteBuffer(true).order(ByteOrder.nativeOrder());
+        RowReader in = rows.getDataType() == DataType.FLOAT64 ? new DoubleRows(bytes.asDoubleBuffer(), units)
+                : new FloatRows(bytes.asFloatBuffer(), units);
+        int blocks = (n + BLOCK_ROWS - 1) / BLOCK_ROWS;
+        double[][] partial = new double[blocks][];
+        blocks(blocks, (long) n * units).forEach(k -> {
+            double[] sum = new double[units];
+            double[] row = new double[units];
+            float[] scratch = new float[units];
+            for (int r = k * BLOCK_ROWS, end = Math.min(n, r + BLOCK_ROWS); r < end; r++) {
+                in.row(r, row, scratch);
+                for (int d = 0; d < units; d++) sum[d] += row[d];
             }
+            partial[k] = sum;
+        });
+        double[] mean = sumInOrder(partial, units);
+        for (int d = 0; d < units; d++) {
+            mean[d] /= n;
+            // A NaN or infinity anywhere in a column makes that column's mean non-finite: no extra pass.
+            if (!Double.isFinite(mean[d])) throw nonFinite(what, d, n);
         }
-        return m2;
+        blocks(blocks, (long) n * units).forEach(k -> {
+            double[] squares = new double[units];
+            double[] row = new double[units];
+            float[] cast = new float[units];
+            for (int r = k * BLOCK_ROWS, end = Math.min(n, r + BLOCK_ROWS); r < end; r++) {
+                in.row(r, row, cast);
+                for (int d = 0; d < units; d++) {
+                    double dev = row[d] - mean[d];
+                    squares[d] += dev * dev;
+                    row[d] = dev;
+                }
+                if (out32 != null) {
+                    for (int d = 0; d < units; d++) cast[d] = (float) row[d];
+                    out32.put(r * units, cast);
+                } else if (out64 != null) {
+                    out64.put(r * units, row);
+                }
+            }
+            partial[k] = squares;
+        });
+        double[] m2 = sumInOrder(partial, units);
+        for (int d = 0; d < units; d++) {
+            if (!Double.isFinite(m2[d])) throw nonFinite(what, d, n);
+        }
+        return new BatchMoments(n, mean, m2);
+    }
+
+    /** The blocks' indices, in parallel when the batch is big enough to repay the hand-off. */
+    private static IntStream blocks(int blocks, long values) {
+        IntStream s = IntStream.range(0, blocks);
+        return blocks > 1 && values >= 1 << 16 ? s.parallel() : s;
+    }
+
+    private static double[] sumInOrder(double[][] partial, int units) {
+        double[] total = new double[units];
+        for (double[] p : partial) {
+            for (int d = 0; d < units; d++) total[d] += p[d];
+        }
+        return total;
+    }
+
+    /** Reads row r of a row-major [N, units] buffer, widened to float64 (scratch: a float row the reader may use). */
+    private interface RowReader {
+        void row(int r, double[] into, float[] scratch);
+    }
+
+    private static final class FloatRows implements RowReader {
+        private final FloatBuffer values;
+        private final int units;
+
+        FloatRows(FloatBuffer values, int units) {
+            this.values = values;
+            this.units = units;
+        }
+
+        @Override
+        public void row(int r, double[] into, float[] f) {
+            values.get(r * units, f);
+            for (int d = 0; d < units; d++) into[d] = f[d];
+        }
+    }
+
+    private static final class DoubleRows implements RowReader {
+        private final DoubleBuffer values;
+        private final int units;
+
+        DoubleRows(DoubleBuffer values, int units) {
+            this.values = values;
+            this.units = units;
+        }
+
+        @Override
+        public void row(int r, double[] into, float[] unused) {
+            values.get(r * units, into);
+        }
     }
 
     private static IllegalArgumentException nonFinite(String what, int unit, long frames) {
