@@ -67,17 +67,22 @@ final class BatchMoments {
         // float16 / bfloat16 widen to float32 exactly; float32 and float64 are read in place.
         NDArray rows = t == DataType.FLOAT32 || t == DataType.FLOAT64 ? x : x.toType(DataType.FLOAT32, false);
         ByteBuffer bytes = rows.toByteBuffer(true).order(ByteOrder.nativeOrder());
-        RowReader in = rows.getDataType() == DataType.FLOAT64 ? new DoubleRows(bytes.asDoubleBuffer(), units)
-                : new FloatRows(bytes.asFloatBuffer(), units);
+        FloatBuffer in32 = rows.getDataType() == DataType.FLOAT32 ? bytes.asFloatBuffer() : null;
+        DoubleBuffer in64 = in32 == null ? bytes.asDoubleBuffer() : null;
         int blocks = (n + BLOCK_ROWS - 1) / BLOCK_ROWS;
         double[][] partial = new double[blocks][];
         blocks(blocks, (long) n * units).forEach(k -> {
             double[] sum = new double[units];
-            double[] row = new double[units];
-            float[] scratch = new float[units];
+            float[] f = in32 != null ? new float[units] : null;
+            double[] g = in32 == null ? new double[units] : null;
             for (int r = k * BLOCK_ROWS, end = Math.min(n, r + BLOCK_ROWS); r < end; r++) {
-                in.row(r, row, scratch);
-                for (int d = 0; d < units; d++) sum[d] += row[d];
+                if (in32 != null) {
+                    in32.get(r * units, f);
+                    for (int d = 0; d < units; d++) sum[d] += f[d];
+                } else {
+                    in64.get(r * units, g);
+                    for (int d = 0; d < units; d++) sum[d] += g[d];
+                }
             }
             partial[k] = sum;
         });
@@ -87,22 +92,26 @@ final class BatchMoments {
             // A NaN or infinity anywhere in a column makes that column's mean non-finite: no extra pass.
             if (!Double.isFinite(mean[d])) throw nonFinite(what, d, n);
         }
+        // Second pass: deviations from the mean in float64, their squares summed for M2, and the deviations
+        // (cast to float32 in that mode) written out as the GEMM operand. One loop per case keeps each vectorisable.
         blocks(blocks, (long) n * units).forEach(k -> {
             double[] squares = new double[units];
-            double[] row = new double[units];
-            float[] cast = new float[units];
+            float[] f = new float[units];
+            double[] g = new double[units];
             for (int r = k * BLOCK_ROWS, end = Math.min(n, r + BLOCK_ROWS); r < end; r++) {
-                in.row(r, row, cast);
-                for (int d = 0; d < units; d++) {
-                    double dev = row[d] - mean[d];
-                    squares[d] += dev * dev;
-                    row[d] = dev;
+                if (in32 != null) {
+                    in32.get(r * units, f);
+                    for (int d = 0; d < units; d++) g[d] = f[d] - mean[d];
+                } else {
+                    in64.get(r * units, g);
+                    for (int d = 0; d < units; d++) g[d] -= mean[d];
                 }
+                for (int d = 0; d < units; d++) squares[d] += g[d] * g[d];
                 if (out32 != null) {
-                    for (int d = 0; d < units; d++) cast[d] = (float) row[d];
-                    out32.put(r * units, cast);
+                    for (int d = 0; d < units; d++) f[d] = (float) g[d];
+                    out32.put(r * units, f);
                 } else if (out64 != null) {
-                    out64.put(r * units, row);
+                    out64.put(r * units, g);
                 }
             }
             partial[k] = squares;
@@ -126,42 +135,6 @@ final class BatchMoments {
             for (int d = 0; d < units; d++) total[d] += p[d];
         }
         return total;
-    }
-
-    /** Reads row r of a row-major [N, units] buffer, widened to float64 (scratch: a float row the reader may use). */
-    private interface RowReader {
-        void row(int r, double[] into, float[] scratch);
-    }
-
-    private static final class FloatRows implements RowReader {
-        private final FloatBuffer values;
-        private final int units;
-
-        FloatRows(FloatBuffer values, int units) {
-            this.values = values;
-            this.units = units;
-        }
-
-        @Override
-        public void row(int r, double[] into, float[] f) {
-            values.get(r * units, f);
-            for (int d = 0; d < units; d++) into[d] = f[d];
-        }
-    }
-
-    private static final class DoubleRows implements RowReader {
-        private final DoubleBuffer values;
-        private final int units;
-
-        DoubleRows(DoubleBuffer values, int units) {
-            this.values = values;
-            this.units = units;
-        }
-
-        @Override
-        public void row(int r, double[] into, float[] unused) {
-            values.get(r * units, into);
-        }
     }
 
     private static IllegalArgumentException nonFinite(String what, int unit, long frames) {
