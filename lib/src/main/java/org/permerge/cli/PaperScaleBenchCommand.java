@@ -1,0 +1,149 @@
+package org.permerge.cli;
+
+import org.permerge.checkpoint.Preprocessor;
+import org.permerge.correlate.AlignmentStatistics;
+import org.permerge.correlate.Calibration;
+import org.permerge.correlate.CrossCorrelation;
+import org.permerge.correlate.StatisticsPrecision;
+import org.permerge.extract.ExtractionSummary;
+import org.permerge.io.Blas;
+import org.permerge.model.EncoderCheckpoint;
+import org.permerge.model.EncoderConfig;
+import org.permerge.permute.RandomWeights;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+
+/**
+ * Times the statistics pass ({@code stats}: both models forward over the clips, every space's co-moments) end to
+ * end at the paper's model size, two random HuBERT-Base-shaped checkpoints over synthetic clips, once per
+ * co-moment precision, and extrapolates each to the paper's calibration set (5 000 LibriSpeech + 5 000
+ * Music4All clips, about 59 h of audio). Random weights cost the same arithmetic as trained ones.
+ */
+@Command(name = "bench-paper-scale", mixinStandardHelpOptions = true,
+        description = {"Time the statistics pass (both encoders forward + every space's co-moments) at HuBERT Base size",
+                "on synthetic clips, per co-moment precision; report audio s/s and frames/s and extrapolate to the paper's",
+                "calibration (5000 + 5000 clips, ~59 h)."})
+public final class PaperScaleBenchCommand implements Callable<Integer> {
+    @Option(names = "--clips", defaultValue = "8", description = "synthetic clips per timed pass (default ${DEFAULT-VALUE})")
+    int clips;
+
+    @Option(names = "--clip-seconds", defaultValue = "10", description = "length of each clip (default ${DEFAULT-VALUE})")
+    double clipSeconds;
+
+    @Option(names = "--precisions", split = ",", defaultValue = "float64,float32",
+            description = "co-moment precisions timed, in this order (default ${DEFAULT-VALUE}: before, then after)")
+    List<String> precisions;
+
+    @Option(names = "--max-batch-seconds", defaultValue = "30", description = "padded audio per forward pass, as stats (default ${DEFAULT-VALUE})")
+    double maxBatchSeconds;
+
+    @Option(names = "--config", description = "architecture config.json (default: HuBERT Base from the reference fixtures)")
+    Path config;
+
+    @Option(names = "--paper-hours", defaultValue = "59", description = "audio in the paper's calibration set, hours (default ${DEFAULT-VALUE})")
+    double paperHours;
+
+    @Option(names = "--seed", defaultValue = "1", description = "seed of model A's weights (B: seed + 1) and of the clips")
+    long seed;
+
+    @Override
+    public Integer call() {
+        if (clips < 1) throw new IllegalArgumentException("--clips must be ≥ 1, got " + clips);
+        if (!(clipSeconds > 0)) throw new IllegalArgumentException("--clip-seconds must be > 0, got " + clipSeconds);
+        List<StatisticsPrecision> order = new ArrayList<>();
+        for (String p : precisions) order.add(StatisticsPrecision.parse(p));
+        EncoderConfig c = EncoderConfig.read(config != null ? config : EncoderBenchCommand.defaultConfig());
+        EncoderCheckpoint a = EncoderCheckpoint.of(c, RandomWeights.create(c, seed), Preprocessor.DEFAULT);
+        EncoderCheckpoint b = EncoderCheckpoint.of(c, RandomWeights.create(c, seed + 1), Preprocessor.DEFAULT);
+        int rate = 16_000;
+        List<float[]> audio = syntheticClips(clips, (int) Math.round(clipSeconds * rate), rate, seed);
+        System.out.printf(Locale.ROOT, "bench-paper-scale: %s, two random checkpoints; %d synthetic clips × %.1f s at %d Hz;"
+                        + " %d cores, OpenBLAS %d threads%n", c, clips, clipSeconds, rate,
+                Runtime.getRuntime().availableProcessors(), Blas.threads());
+        // Untimed: loads the engine, compiles the hot loops and sizes the statistics' buffers.
+        for (StatisticsPrecision p : order) run(a, b, audio.subList(0, 1), rate, p);
+        Map<StatisticsPrecision, Calibration.Collected> results = new LinkedHashMap<>();
+        System.out.printf("%-10s %8s %9s %10s %11s %16s%n", "precision", "wall [s]", "audio [s]", "audio s/s", "frames/s",
+                "paper-scale [h]");
+        for (StatisticsPrecision p : order) {
+            Calibration.Collected r = run(a, b, audio, rate, p);
+            results.put(p, r);
+            ExtractionSummary s = r.summary();
+            double audioPerSecond = s.audioSeconds() / s.wallSeconds();
+            System.out.printf(Locale.ROOT, "%-10s %8.2f %9.2f %10.3f %11.1f %16.1f%n", p.key(), s.wallSeconds(), s.audioSeconds(),
+                    audioPerSecond, s.frames() / s.wallSeconds(), paperHours / audioPerSecond);
+        }
+        if (results.size() == 2 && order.get(0) != order.get(1)) {
+            ExtractionSummary first = results.get(order.get(0)).summary();
+            ExtractionSummary second = results.get(order.get(1)).summary();
+            System.out.printf(Locale.ROOT, "ratio %s/%s wall time: %.2fx; max |Δρ| over every space: %.2e%n", order.get(0).key(),
+                    order.get(1).key(), first.wallSeconds() / second.wallSeconds(),
+                    maxCorrelationDifference(results.get(order.get(0)).statistics(), results.get(order.get(1)).statistics()));
+        }
+        System.out.printf(Locale.ROOT, "paper-scale: %.0f h of calibration audio (5000 LibriSpeech + 5000 Music4All clips) at the"
+                + " measured audio s/s, both models forward and every space's statistics.%n", paperHours);
+        return 0;
+    }
+
+    private Calibration.Collected run(EncoderCheckpoint a, EncoderCheckpoint b, List<float[]> audio, int rate, StatisticsPrecision p) {
+        Calibration.Options options = Calibration.Options.defaults().withMaxBatchSeconds(maxBatchSeconds).withProgress(true)
+                .withProvenance("statistics.precision", p.key()).withProvenance("created_by", "permerge bench-paper-scale");
+        return Calibration.collect(a, b, audio, rate, options);
+    }
+
+    /** The largest difference between the two runs' correlations over every space (query and key blocks for qk.L). */
+    static double maxCorrelationDifference(AlignmentStatistics x, AlignmentStatistics y) {
+        double worst = 0;
+        List<CrossCorrelation[]> pairs = new ArrayList<>();
+        for (String space : x.spaces()) {
+            if (space.startsWith("qk.")) {
+                int layer = Integer.parseInt(space.substring(3));
+                pairs.add(new CrossCorrelation[] {x.query(layer), y.query(layer)});
+                pairs.add(new CrossCorrelation[] {x.key(layer), y.key(layer)});
+            } else {
+                pairs.add(new CrossCorrelation[] {x.correlation(space), y.correlation(space)});
+            }
+        }
+        for (CrossCorrelation[] pair : pairs) {
+            double[] r = pair[0].correlation();
+            double[] s = pair[1].correlation();
+            for (int k = 0; k < r.length; k++) worst = Math.max(worst, Math.abs(r[k] - s[k]));
+        }
+        return worst;
+    }
+
+    /**
+     * Speech-like synthetic clips: a voiced source (harmonics of a gliding pitch, syllable-rate amplitude envelope)
+     * plus a little noise, each clip its own pitch and rhythm; the encoders' cost does not depend on the content.
+     */
+    static List<float[]> syntheticClips(int count, int samples, int rate, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        List<float[]> out = new ArrayList<>();
+        for (int c = 0; c < count; c++) {
+            float[] x = new float[samples];
+            double f0 = 90 + 120 * rng.nextDouble();
+            double syllables = 3 + 3 * rng.nextDouble();
+            double phase = 0;
+            for (int t = 0; t < samples; t++) {
+                double time = (double) t / rate;
+                double pitch = f0 * (1 + 0.1 * Math.sin(2 * Math.PI * 0.7 * time));
+                phase += 2 * Math.PI * pitch / rate;
+                double voiced = 0;
+                for (int h = 1; h <= 8; h++) voiced += Math.sin(h * phase) / h;
+                double envelope = 0.5 + 0.5 * Math.sin(2 * Math.PI * syllables * time);
+                x[t] = (float) (0.1 * envelope * voiced + 0.01 * (rng.nextDouble() * 2 - 1));
+            }
+            out.add(x);
+        }
+        return out;
+    }
+}
