@@ -55,6 +55,10 @@ public final class PaperScaleBenchCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "seed of model A's weights (B: seed + 1) and of the clips")
     long seed;
 
+    @Option(names = "--device", defaultValue = "auto", description = "where both encoders run: "
+            + org.permerge.model.EncoderDevice.NAMES + " (default ${DEFAULT-VALUE})")
+    String device;
+
     @Override
     public Integer call() {
         if (clips < 1) throw new IllegalArgumentException("--clips must be ≥ 1, got " + clips);
@@ -67,8 +71,8 @@ public final class PaperScaleBenchCommand implements Callable<Integer> {
         int rate = 16_000;
         List<float[]> audio = syntheticClips(clips, (int) Math.round(clipSeconds * rate), rate, seed);
         System.out.printf(Locale.ROOT, "bench-paper-scale: %s, two random checkpoints; %d synthetic clips × %.1f s at %d Hz;"
-                        + " %d cores, OpenBLAS %d threads%n", c, clips, clipSeconds, rate,
-                Runtime.getRuntime().availableProcessors(), Blas.threads());
+                        + " %d cores, OpenBLAS %d threads, encoders on %s%n", c, clips, clipSeconds, rate,
+                Runtime.getRuntime().availableProcessors(), Blas.threads(), device);
         // Untimed: loads the engine, compiles the hot loops and sizes the statistics' buffers.
         for (StatisticsPrecision p : order) run(a, b, audio.subList(0, 1), rate, p);
         Map<StatisticsPrecision, Calibration.Collected> results = new LinkedHashMap<>();
@@ -95,7 +99,7 @@ public final class PaperScaleBenchCommand implements Callable<Integer> {
     }
 
     private Calibration.Collected run(EncoderCheckpoint a, EncoderCheckpoint b, List<float[]> audio, int rate, StatisticsPrecision p) {
-        Calibration.Options options = Calibration.Options.defaults().withMaxBatchSeconds(maxBatchSeconds).withProgress(true)
+        Calibration.Options options = Calibration.Options.defaults().withMaxBatchSeconds(maxBatchSeconds).withProgress(true).withDevice(device)
                 .withProvenance("statistics.precision", p.key()).withProvenance("created_by", "permerge bench-paper-scale");
         return Calibration.collect(a, b, audio, rate, options);
     }

@@ -84,6 +84,11 @@ public final class StatsCommand implements Callable<Integer> {
                     + " (default ${DEFAULT-VALUE})")
     String precision;
 
+    @Option(names = "--device", defaultValue = "auto", description = "where both encoders run (local engine): "
+            + org.permerge.model.EncoderDevice.NAMES + " (default ${DEFAULT-VALUE}: a GPU when DJL sees one; README, Running on a"
+            + " GPU); the co-moments run on OpenBLAS on the host either way")
+    String device;
+
     @Override
     public Integer call() {
         org.permerge.audio.Manifest.setVerifyAudio(!noVerify);
@@ -104,7 +109,7 @@ public final class StatsCommand implements Callable<Integer> {
                     + (split != null ? " (split " + split + ")" : "") + " for shard " + shard);
         }
         Calibration.Options options = Calibration.Options.defaults().withPreActivation(preActivation)
-                .withMaxBatchSeconds(maxBatchSeconds).withProgress(true)
+                .withMaxBatchSeconds(maxBatchSeconds).withProgress(true).withDevice(device)
                 .withProvenance("calibration.manifest", calibration.toAbsolutePath().normalize().toString())
                 .withProvenance("calibration.split", split == null ? "all" : split)
                 .withProvenance("calibration.split_clips", Integer.toString(splitClips))

@@ -23,7 +23,7 @@ class PaperScaleBenchCommandTest {
         try {
             System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
             run = CliRun.of("bench-paper-scale", "--config", config, "--clips", "3", "--clip-seconds", "0.4",
-                    "--max-batch-seconds", "0.5", "--paper-hours", "59");
+                    "--max-batch-seconds", "0.5", "--paper-hours", "59", "--device", "cpu");
         } finally {
             System.setOut(saved);
         }
