@@ -12,17 +12,21 @@ import java.nio.FloatBuffer;
 import java.util.stream.IntStream;
 
 /**
- * The moments of one batch of rows, computed on the batch's own mean so that a large common offset
- * cannot cancel digits: count, per-unit mean and M2 in float64 and, when asked, the centred rows written to an
- * off-heap buffer as the co-moment's GEMM operand, in float64 or cast to float32 ({@link StatisticsPrecision}).
- * Centring comes first in both, so the cast rounds deviations, never the offset.
- * The rows are read straight from the array's native memory; both passes (mean, then deviations and M2) run
- * over fixed blocks of rows in parallel and add the blocks' partial sums in block order, so the result does not
- * depend on the thread count.
+ * The moments of one batch of rows in float64 (count, per-unit mean, M2) and, when asked, the GEMM operand whose
+ * product with the other side's is the batch's cross co-moment, in float64 or cast to float32
+ * ({@link StatisticsPrecision}).
+ *
+ * <p>The rows are read straight from the array's native memory in blocks of {@value #BLOCK_ROWS} rows, each block
+ * centred on its own mean in float64 while it is still in cache (so a large common offset cancels no digits and
+ * the cast rounds deviations, never the offset), and blocks are added up by Chan's combine: the mean is the
+ * blocks' sums over N, M2 = Σ M2ₖ + Σ nₖ(mₖ − m)², and the co-moment Σ (aₖ,ₜ − mₖᵃ)(bₖ,ₜ − mₖᵇ)ᵀ + Σ nₖ(mₖᵃ − mᵃ)(mₖᵇ − mᵇ)ᵀ
+ * is one GEMM over the operand's rows: the N centred rows followed by one row √nₖ(mₖ − m) per block
+ * ({@link #operandRows}). One pass over main memory instead of two. Blocks run in parallel and their partial sums
+ * add up in block order, so nothing depends on the thread count.
  */
 final class BatchMoments {
-    /** Rows per block of the parallel passes: fixed, so that the summation order is too. */
-    private static final int BLOCK_ROWS = 256;
+    /** Rows per block: small enough to stay in cache between its two passes, and fixed, so the summation order is too. */
+    static final int BLOCK_ROWS = 128;
 
     final long count;
     final double[] mean;
@@ -34,17 +38,26 @@ final class BatchMoments {
         this.m2 = m2;
     }
 
-    /** Mean and M2 of x [N, units] (any floating type), without keeping the centred rows. */
+    /** Rows of the GEMM operand of a batch of n rows: the n centred rows and one mean-shift row per block. */
+    static int operandRows(int n) {
+        return n + blocks(n);
+    }
+
+    private static int blocks(int n) {
+        return (n + BLOCK_ROWS - 1) / BLOCK_ROWS;
+    }
+
+    /** Mean and M2 of x [N, units] (any floating type), without the operand. */
     static BatchMoments of(NDArray x, int units, String what) {
         return centre(x, units, what, null, null);
     }
 
-    /** Mean and M2 of x [N, units], writing the centred rows, row-major, cast to float32 into {@code out}. */
+    /** Mean and M2 of x [N, units], writing its float32 operand ({@link #operandRows} × units, row-major) into {@code out}. */
     static BatchMoments centreInto(NDArray x, int units, String what, FloatPointer out) {
         return centre(x, units, what, out.asBuffer(), null);
     }
 
-    /** Mean and M2 of x [N, units], writing the centred rows, row-major, in float64 into {@code out}. */
+    /** Mean and M2 of x [N, units], writing its float64 operand ({@link #operandRows} × units, row-major) into {@code out}. */
     static BatchMoments centreInto(NDArray x, int units, String what, DoublePointer out) {
         return centre(x, units, what, null, out.asBuffer());
     }
@@ -60,7 +73,7 @@ final class BatchMoments {
             throw new IllegalArgumentException(what + ": expected floating-point activations, got " + t);
         }
         int n = Math.toIntExact(shape[0]);
-        if ((long) n * units > Integer.MAX_VALUE - 8) {
+        if ((long) operandRows(n) * units > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException(what + ": a batch of " + n + "×" + units + " values is too large; pass"
                     + " fewer frames per batch");
         }
@@ -69,36 +82,35 @@ final class BatchMoments {
         ByteBuffer bytes = rows.toByteBuffer(true).order(ByteOrder.nativeOrder());
         FloatBuffer in32 = rows.getDataType() == DataType.FLOAT32 ? bytes.asFloatBuffer() : null;
         DoubleBuffer in64 = in32 == null ? bytes.asDoubleBuffer() : null;
-        int blocks = (n + BLOCK_ROWS - 1) / BLOCK_ROWS;
-        double[][] partial = new double[blocks][];
-        blocks(blocks, (long) n * units).forEach(k -> {
-            double[] sum = new double[units];
-            float[] f = in32 != null ? new float[units] : null;
-            double[] g = in32 == null ? new double[units] : null;
-            for (int r = k * BLOCK_ROWS, end = Math.min(n, r + BLOCK_ROWS); r < end; r++) {
-                if (in32 != null) {
-                    in32.get(r * units, f);
-                    for (int d = 0; d < units; d++) sum[d] += f[d];
-                } else {
-                    in64.get(r * units, g);
-                    for (int d = 0; d < units; d++) sum[d] += g[d];
-                }
-            }
-            partial[k] = sum;
-        });
-        double[] mean = sumInOrder(partial, units);
-        for (int d = 0; d < units; d++) {
-            mean[d] /= n;
-            // A NaN or infinity anywhere in a column makes that column's mean non-finite: no extra pass.
-            if (!Double.isFinite(mean[d])) throw nonFinite(what, d, n);
-        }
-        // Second pass: deviations from the mean in float64, their squares summed for M2, and the deviations
-        // (cast to float32 in that mode) written out as the GEMM operand. One loop per case keeps each vectorisable.
-        blocks(blocks, (long) n * units).forEach(k -> {
+        int blocks = blocks(n);
+        double[][] blockMean = new double[blocks][];
+        double[][] blockM2 = new double[blocks][];
+        IntStream indices = IntStream.range(0, blocks);
+        if (blocks > 1 && (long) n * units >= 1 << 16) indices = indices.parallel();
+        indices.forEach(k -> {
+            int from = k * BLOCK_ROWS;
+            int to = Math.min(n, from + BLOCK_ROWS);
+            double[] mean = new double[units];
             double[] squares = new double[units];
             float[] f = new float[units];
             double[] g = new double[units];
-            for (int r = k * BLOCK_ROWS, end = Math.min(n, r + BLOCK_ROWS); r < end; r++) {
+            for (int r = from; r < to; r++) {
+                if (in32 != null) {
+                    in32.get(r * units, f);
+                    for (int d = 0; d < units; d++) mean[d] += f[d];
+                } else {
+                    in64.get(r * units, g);
+                    for (int d = 0; d < units; d++) mean[d] += g[d];
+                }
+            }
+            int rowsInBlock = to - from;
+            for (int d = 0; d < units; d++) {
+                mean[d] /= rowsInBlock;
+                // A NaN or infinity anywhere in a column makes its block mean non-finite: no extra pass.
+                if (!Double.isFinite(mean[d])) throw nonFinite(what, d, n);
+            }
+            // Second pass over the block, now in cache: deviations in float64, their squares, the operand's rows.
+            for (int r = from; r < to; r++) {
                 if (in32 != null) {
                     in32.get(r * units, f);
                     for (int d = 0; d < units; d++) g[d] = f[d] - mean[d];
@@ -114,27 +126,39 @@ final class BatchMoments {
                     out64.put(r * units, g);
                 }
             }
-            partial[k] = squares;
+            blockMean[k] = mean;
+            blockM2[k] = squares;
         });
-        double[] m2 = sumInOrder(partial, units);
+        double[] mean = new double[units];
+        for (int k = 0; k < blocks; k++) {
+            double rowsInBlock = Math.min(n, (k + 1) * BLOCK_ROWS) - k * BLOCK_ROWS;
+            for (int d = 0; d < units; d++) mean[d] += blockMean[k][d] * rowsInBlock;
+        }
+        for (int d = 0; d < units; d++) mean[d] /= n;
+        // Chan's combine of the blocks: within-block M2 plus the spread of the block means, and the same spread as
+        // one extra operand row per block, so that the GEMM adds the between-block co-moment too.
+        double[] m2 = new double[units];
+        double[] shift = new double[units];
+        float[] shift32 = new float[units];
+        for (int k = 0; k < blocks; k++) {
+            double rowsInBlock = Math.min(n, (k + 1) * BLOCK_ROWS) - k * BLOCK_ROWS;
+            double root = Math.sqrt(rowsInBlock);
+            for (int d = 0; d < units; d++) {
+                double delta = blockMean[k][d] - mean[d];
+                m2[d] += blockM2[k][d] + rowsInBlock * delta * delta;
+                shift[d] = root * delta;
+            }
+            if (out32 != null) {
+                for (int d = 0; d < units; d++) shift32[d] = (float) shift[d];
+                out32.put((n + k) * units, shift32);
+            } else if (out64 != null) {
+                out64.put((n + k) * units, shift);
+            }
+        }
         for (int d = 0; d < units; d++) {
             if (!Double.isFinite(m2[d])) throw nonFinite(what, d, n);
         }
         return new BatchMoments(n, mean, m2);
-    }
-
-    /** The blocks' indices, in parallel when the batch is big enough to repay the hand-off. */
-    private static IntStream blocks(int blocks, long values) {
-        IntStream s = IntStream.range(0, blocks);
-        return blocks > 1 && values >= 1 << 16 ? s.parallel() : s;
-    }
-
-    private static double[] sumInOrder(double[][] partial, int units) {
-        double[] total = new double[units];
-        for (double[] p : partial) {
-            for (int d = 0; d < units; d++) total[d] += p[d];
-        }
-        return total;
     }
 
     private static IllegalArgumentException nonFinite(String what, int unit, long frames) {

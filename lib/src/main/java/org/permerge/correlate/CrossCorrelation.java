@@ -94,29 +94,31 @@ public final class CrossCorrelation {
             NDArray rb = BatchMoments.select(xb, mask, b.name());
             if (ra.getShape().get(0) == 0) return;
             int n = Math.toIntExact(ra.getShape().get(0));
+            int k = BatchMoments.operandRows(n);
             int dA = a.units();
             int dB = b.units();
             MomentWorkspace w = MomentWorkspace.current();
             BatchMoments ma;
             BatchMoments mb;
             Buffer product;
-            // Centre in float64 into reused off-heap buffers, then one OpenBLAS GEMM C = A_cᵀ·B_c in the chosen
-            // precision; C joins the float64 running sum in combine.
+            // Centre in float64 into reused off-heap buffers (BatchMoments: blocks centred on their own means, plus one
+            // mean-shift row per block), then one OpenBLAS GEMM C = Aᵀ·B over those k rows in the chosen precision; C
+            // joins the float64 running sum in combine.
             if (precision == StatisticsPrecision.FLOAT32) {
-                FloatPointer ca = w.floats(MomentWorkspace.CENTRED_A, (long) n * dA);
-                FloatPointer cb = w.floats(MomentWorkspace.CENTRED_B, (long) n * dB);
+                FloatPointer ca = w.floats(MomentWorkspace.CENTRED_A, (long) k * dA);
+                FloatPointer cb = w.floats(MomentWorkspace.CENTRED_B, (long) k * dB);
                 FloatPointer c = w.floats(MomentWorkspace.PRODUCT, (long) dA * dB);
                 ma = BatchMoments.centreInto(ra, dA, a.name(), ca);
                 mb = BatchMoments.centreInto(rb, dB, b.name(), cb);
-                Blas.sgemm(true, false, dA, dB, n, 1f, ca, dA, cb, dB, 0f, c, dB);
+                Blas.sgemm(true, false, dA, dB, k, 1f, ca, dA, cb, dB, 0f, c, dB);
                 product = c.asBuffer();
             } else {
-                DoublePointer ca = w.doubles(MomentWorkspace.CENTRED_A, (long) n * dA);
-                DoublePointer cb = w.doubles(MomentWorkspace.CENTRED_B, (long) n * dB);
+                DoublePointer ca = w.doubles(MomentWorkspace.CENTRED_A, (long) k * dA);
+                DoublePointer cb = w.doubles(MomentWorkspace.CENTRED_B, (long) k * dB);
                 DoublePointer c = w.doubles(MomentWorkspace.PRODUCT, (long) dA * dB);
                 ma = BatchMoments.centreInto(ra, dA, a.name(), ca);
                 mb = BatchMoments.centreInto(rb, dB, b.name(), cb);
-                Blas.dgemm(true, false, dA, dB, n, 1.0, ca, dA, cb, dB, 0.0, c, dB);
+                Blas.dgemm(true, false, dA, dB, k, 1.0, ca, dA, cb, dB, 0.0, c, dB);
                 product = c.asBuffer();
             }
             combine(ma.count, ma.mean, ma.m2, mb.mean, mb.m2, product);
