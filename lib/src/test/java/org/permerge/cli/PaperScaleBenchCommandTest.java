@@ -29,7 +29,7 @@ class PaperScaleBenchCommandTest {
         }
         String out = captured.toString(StandardCharsets.UTF_8);
         assertEquals(0, run.rc(), run.err() + out);
-        for (String precision : List.of("float64", "float32")) {
+        for (String precision : List.of("forward-only", "float64", "float32")) {
             Matcher m = Pattern.compile("(?m)^" + precision + "\\s+(\\S+)\\s+(\\S+)\\s+(\\S+)\\s+(\\S+)\\s+(\\S+)$").matcher(out);
             assertTrue(m.find(), "no row for " + precision + " in:\n" + out);
             double wall = Double.parseDouble(m.group(1));
@@ -40,6 +40,7 @@ class PaperScaleBenchCommandTest {
             assertEquals(audio / wall, rate, 0.02 * rate + 0.01, precision + ": audio s/s");
             assertEquals(59 / rate, hours, 0.02 * hours + 0.1, precision + ": paper-scale hours at the measured rate");
         }
+        assertTrue(out.contains("statistics float32 beyond the forward passes"), out);
         Matcher d = Pattern.compile("max \\|Δρ\\| over every space: (\\S+)").matcher(out);
         assertTrue(d.find(), out);
         double diff = Double.parseDouble(d.group(1));
