@@ -3,7 +3,6 @@ package org.permerge.cli;
 import org.permerge.checkpoint.Preprocessor;
 import org.permerge.correlate.AlignmentStatistics;
 import org.permerge.correlate.Calibration;
-import org.permerge.correlate.CrossCorrelation;
 import org.permerge.correlate.StatisticsPrecision;
 import org.permerge.extract.ExtractionSummary;
 import org.permerge.extract.PairedExtraction;
@@ -79,34 +78,43 @@ public final class PaperScaleBenchCommand implements Callable<Integer> {
         // Untimed: loads the engine, compiles the hot loops and sizes the statistics' buffers.
         java.util.Set<String> taps = new java.util.HashSet<>();
         for (StatisticsPrecision p : order) taps.addAll(run(a, b, audio.subList(0, 1), rate, p).statistics().taps());
-        Map<StatisticsPrecision, Calibration.Collected> results = new LinkedHashMap<>();
+        // Only each run's summary and a few spaces' correlations are kept: a run's whole statistics (GBs at this
+        // size) held through the next run would slow that one down.
+        Map<StatisticsPrecision, ExtractionSummary> summaries = new LinkedHashMap<>();
+        Map<StatisticsPrecision, Map<String, double[]>> samples = new LinkedHashMap<>();
         System.out.printf("%-12s %8s %9s %10s %11s %16s%n", "precision", "wall [s]", "audio [s]", "audio s/s", "frames/s",
                 "paper-scale [h]");
         // The floor: both encoders over the same clips handing over the same taps, with no statistics computed.
         ExtractionSummary floor = forwardOnly(a, b, audio, rate, taps);
-        System.out.printf(Locale.ROOT, "%-12s %8.2f %9.2f %10.3f %11.1f %16.1f%n", "forward-only", floor.wallSeconds(),
+        System.out.printf(Locale.ROOT, "%-12s %8.3f %9.2f %10.3f %11.1f %16.1f%n", "forward-only", floor.wallSeconds(),
                 floor.audioSeconds(), floor.audioSeconds() / floor.wallSeconds(), floor.frames() / floor.wallSeconds(),
                 paperHours / (floor.audioSeconds() / floor.wallSeconds()));
         for (StatisticsPrecision p : order) {
             Calibration.Collected r = run(a, b, audio, rate, p);
-            results.put(p, r);
             ExtractionSummary s = r.summary();
+            summaries.put(p, s);
+            samples.put(p, sampledCorrelations(r.statistics(), c));
             double audioPerSecond = s.audioSeconds() / s.wallSeconds();
-            System.out.printf(Locale.ROOT, "%-12s %8.2f %9.2f %10.3f %11.1f %16.1f%n", p.key(), s.wallSeconds(), s.audioSeconds(),
+            System.out.printf(Locale.ROOT, "%-12s %8.3f %9.2f %10.3f %11.1f %16.1f%n", p.key(), s.wallSeconds(), s.audioSeconds(),
                     audioPerSecond, s.frames() / s.wallSeconds(), paperHours / audioPerSecond);
         }
         for (StatisticsPrecision p : order) {
-            double statistics = results.get(p).summary().wallSeconds() - floor.wallSeconds();
+            double statistics = summaries.get(p).wallSeconds() - floor.wallSeconds();
             System.out.printf(Locale.ROOT, "statistics %s beyond the forward passes: %.2f s, %.0f%% of its pass; paper-scale %.1f h%n",
-                    p.key(), statistics, 100 * statistics / results.get(p).summary().wallSeconds(),
+                    p.key(), statistics, 100 * statistics / summaries.get(p).wallSeconds(),
                     paperHours * statistics / floor.audioSeconds());
         }
-        if (results.size() == 2 && order.get(0) != order.get(1)) {
-            ExtractionSummary first = results.get(order.get(0)).summary();
-            ExtractionSummary second = results.get(order.get(1)).summary();
-            System.out.printf(Locale.ROOT, "ratio %s/%s wall time: %.2fx; max |Δρ| over every space: %.2e%n", order.get(0).key(),
-                    order.get(1).key(), first.wallSeconds() / second.wallSeconds(),
-                    maxCorrelationDifference(results.get(order.get(0)).statistics(), results.get(order.get(1)).statistics()));
+        if (summaries.size() == 2) {
+            ExtractionSummary first = summaries.get(order.get(0));
+            ExtractionSummary second = summaries.get(order.get(1));
+            Map<String, double[]> x = samples.get(order.get(0));
+            Map<String, double[]> y = samples.get(order.get(1));
+            double worst = 0;
+            for (String space : x.keySet()) {
+                for (int k = 0; k < x.get(space).length; k++) worst = Math.max(worst, Math.abs(x.get(space)[k] - y.get(space)[k]));
+            }
+            System.out.printf(Locale.ROOT, "ratio %s/%s wall time: %.2fx; max |Δρ| over %s: %.2e%n", order.get(0).key(),
+                    order.get(1).key(), first.wallSeconds() / second.wallSeconds(), String.join(", ", x.keySet()), worst);
         }
         System.out.printf(Locale.ROOT, "paper-scale: %.0f h of calibration audio (5000 LibriSpeech + 5000 Music4All clips) at the"
                 + " measured audio s/s, both models forward and every space's statistics.%n", paperHours);
@@ -140,25 +148,13 @@ public final class PaperScaleBenchCommand implements Callable<Integer> {
         }
     }
 
-    /** The largest difference between the two runs' correlations over every space (query and key blocks for qk.L). */
-    static double maxCorrelationDifference(AlignmentStatistics x, AlignmentStatistics y) {
-        double worst = 0;
-        List<CrossCorrelation[]> pairs = new ArrayList<>();
-        for (String space : x.spaces()) {
-            if (space.startsWith("qk.")) {
-                int layer = Integer.parseInt(space.substring(3));
-                pairs.add(new CrossCorrelation[] {x.query(layer), y.query(layer)});
-                pairs.add(new CrossCorrelation[] {x.key(layer), y.key(layer)});
-            } else {
-                pairs.add(new CrossCorrelation[] {x.correlation(space), y.correlation(space)});
-            }
+    /** The correlations of the first CNN space, the first attention space and the last FFN space. */
+    static Map<String, double[]> sampledCorrelations(AlignmentStatistics statistics, EncoderConfig c) {
+        Map<String, double[]> out = new LinkedHashMap<>();
+        for (String space : List.of("cnn.0", "attn.0", "ffn." + (c.numHiddenLayers() - 1))) {
+            out.put(space, statistics.correlation(space).correlation());
         }
-        for (CrossCorrelation[] pair : pairs) {
-            double[] r = pair[0].correlation();
-            double[] s = pair[1].correlation();
-            for (int k = 0; k < r.length; k++) worst = Math.max(worst, Math.abs(r[k] - s[k]));
-        }
-        return worst;
+        return out;
     }
 
     /**

@@ -37,11 +37,12 @@ class PaperScaleBenchCommandTest {
             double rate = Double.parseDouble(m.group(3));
             double hours = Double.parseDouble(m.group(5));
             assertEquals(1.2, audio, 0.05, precision + ": three clips of 0.4 s");
-            assertEquals(audio / wall, rate, 0.02 * rate + 0.01, precision + ": audio s/s");
-            assertEquals(59 / rate, hours, 0.02 * hours + 0.1, precision + ": paper-scale hours at the measured rate");
+            // the printed wall time is rounded to 1 ms
+            assertEquals(audio / wall, rate, rate * (0.001 / wall + 0.01) + 0.001, precision + ": audio s/s");
+            assertEquals(59 / rate, hours, 0.01 * hours + 0.1, precision + ": paper-scale hours at the measured rate");
         }
         assertTrue(out.contains("statistics float32 beyond the forward passes"), out);
-        Matcher d = Pattern.compile("max \\|Δρ\\| over every space: (\\S+)").matcher(out);
+        Matcher d = Pattern.compile("max \\|Δρ\\| over cnn.0, attn.0, ffn.\\d+: (\\S+)").matcher(out);
         assertTrue(d.find(), out);
         double diff = Double.parseDouble(d.group(1));
         assertTrue(diff > 0 && diff <= 1e-5, "float32 and float64 correlations differ by " + diff);
