@@ -30,8 +30,8 @@ import java.util.concurrent.TimeUnit;
  * Benchmarks of the alignment core against the reference implementations, measured in one run on the
  * same inputs: the assignment solver against SciPy's {@code linear_sum_assignment}, and the streaming
  * co-moment accumulation (float32 and float64) against numpy doing the float64 computation and against the
- * float32 GEMM peak measured in the same run (DJL, and numpy/OpenBLAS when python is present; the statistics
- * part runs without python). Prints ratios.
+ * float32 GEMM peak measured in the same run on the co-moment's own shape (OpenBLAS in this process, DJL, and
+ * numpy/OpenBLAS when python is present; the statistics part runs without python). Prints ratios.
  */
 @Command(name = "align-bench", mixinStandardHelpOptions = true,
         description = "Time LinearAssignment vs SciPy and CrossCorrelation (float32/float64) vs numpy and the float32 GEMM peak (ratios).")
@@ -223,9 +223,12 @@ public final class AlignBenchCommand implements Runnable {
         String pythonMissing = null;
         double flop = 2.0 * units * units * frames;
         double djlPeak;
+        double blasPeak;
         double worst = 0;
         double[] com64 = null;
-        try (NDManager m = NDManager.newBaseManager()) {
+        List<Integer> sizes = batchSizes(poolFrames, frames);
+        double[] paired = new double[statsRepeats];
+        try (NDManager m = NDManager.newBaseManager(); GemmProbe probe = new GemmProbe(units, batch)) {
             NDArray pa = m.create(a, new Shape(poolFrames, units));
             NDArray pb = m.create(b, new Shape(poolFrames, units));
             // Warm up the engine and the JIT on a small slice (untimed).
@@ -233,6 +236,7 @@ public final class AlignBenchCommand implements Runnable {
                 new CrossCorrelation("warm-up", units, units, p).update(pa.get("0:256"), pb.get("0:256"));
             }
             djlPeak = djlGemmPeak(m, units, batch);
+            blasPeak = probe.peak(batch);
             // Alternate the order (float32, float64, numpy; then numpy, float64, float32 ...) so a drifting machine
             // load biases no side.
             for (int r = 0; r < statsRepeats; r++) {
@@ -243,6 +247,10 @@ public final class AlignBenchCommand implements Runnable {
                 CrossCorrelation f32 = forward ? first : second;
                 CrossCorrelation f64 = forward ? second : first;
                 t32[r] = seconds.get(f32);
+                // The same batches' GEMMs alone, timed right after: a machine whose load drifts moves both alike.
+                double gemmOnly = 0;
+                for (int size : sizes) gemmOnly += probe.run(size);
+                paired[r] = gemmOnly / t32[r];
                 t64[r] = seconds.get(f64);
                 seconds.clear();
                 double[] r32 = f32.correlation();
@@ -258,16 +266,19 @@ public final class AlignBenchCommand implements Runnable {
                     "float32", "3");
             if (g != null) numpyPeak = g.get("best_gflops").getAsDouble();
         }
-        double peak = Double.isNaN(numpyPeak) ? djlPeak : Math.max(djlPeak, numpyPeak);
+        // The peak is the best well-kept GEMM measured here: OpenBLAS in this process, numpy's when present, DJL's.
+        double peak = Math.max(blasPeak, Double.isNaN(numpyPeak) ? djlPeak : Math.max(djlPeak, numpyPeak));
         double ours32 = median(t32);
         double ours64 = median(t64);
         System.out.println("runs [s]: float32 " + Arrays.toString(t32) + ", float64 " + Arrays.toString(t64)
                 + (theirTimes.isEmpty() ? "" : ", numpy float64 " + theirTimes));
-        System.out.printf("float32 GEMM peak, X[%d,%d]ᵀ·Y[%d,%d], best of 3: DJL %.1f GFLOP/s, numpy %s%n", batch, units, batch, units,
-                djlPeak, Double.isNaN(numpyPeak) ? "unavailable (" + (pythonMissing != null ? pythonMissing : "gemm reference failed") + ")"
+        System.out.printf("float32 GEMM peak, X[%d,%d]ᵀ·Y[%d,%d], best of 3: OpenBLAS %.1f GFLOP/s (%d threads), DJL %.1f GFLOP/s, numpy %s%n",
+                batch, units, batch, units, blasPeak, org.permerge.io.Blas.threads(), djlPeak, Double.isNaN(numpyPeak) ? "unavailable (" + (pythonMissing != null ? pythonMissing : "gemm reference failed") + ")"
                         : String.format(java.util.Locale.ROOT, "%.1f GFLOP/s", numpyPeak));
         System.out.printf("%-22s %10s %10s %12s%n", "", "time [s]", "GFLOP/s", "of peak");
         System.out.printf("%-22s %10.3f %10.1f %11.2f%n", "statistics float32", ours32, flop / ours32 / 1e9, flop / ours32 / 1e9 / peak);
+        System.out.printf("statistics float32 vs the same batches' OpenBLAS GEMMs alone, timed right after each run: %s, median %.2f of the GEMM's speed%n",
+                Arrays.toString(Arrays.stream(paired).map(x -> Math.round(x * 100) / 100.0).toArray()), median(paired));
         System.out.printf("%-22s %10.3f %10.1f %11.2f%n", "statistics float64", ours64, flop / ours64 / 1e9, flop / ours64 / 1e9 / peak);
         if (!theirTimes.isEmpty()) {
             double theirs = median(theirTimes.stream().mapToDouble(Double::doubleValue).toArray());
@@ -323,6 +334,67 @@ public final class AlignBenchCommand implements Runnable {
             }
             return 2.0 * units * units * batch / best / 1e9;
         }
+    }
+
+    /**
+     * OpenBLAS float32 products of the co-moment's shape, X[rows, units]ᵀ·Y[rows, units], on random operands held
+     * off-heap: the GEMM the statistics run, alone.
+     */
+    private static final class GemmProbe implements AutoCloseable {
+        private final int units;
+        private final org.bytedeco.javacpp.FloatPointer x;
+        private final org.bytedeco.javacpp.FloatPointer y;
+        private final org.bytedeco.javacpp.FloatPointer c;
+
+        GemmProbe(int units, int maxRows) {
+            this.units = units;
+            x = new org.bytedeco.javacpp.FloatPointer((long) maxRows * units);
+            y = new org.bytedeco.javacpp.FloatPointer((long) maxRows * units);
+            c = new org.bytedeco.javacpp.FloatPointer((long) units * units);
+            Random rnd = new Random(3);
+            float[] row = new float[units];
+            for (int r = 0; r < maxRows; r++) {
+                for (int k = 0; k < units; k++) row[k] = (float) rnd.nextGaussian();
+                x.position((long) r * units).put(row).position(0);
+                for (int k = 0; k < units; k++) row[k] = (float) rnd.nextGaussian();
+                y.position((long) r * units).put(row).position(0);
+            }
+            run(maxRows);
+        }
+
+        /** Seconds of one product over the first {@code rows} rows. */
+        double run(int rows) {
+            long t0 = System.nanoTime();
+            org.permerge.io.Blas.sgemm(true, false, units, units, rows, 1f, x, units, y, units, 0f, c, units);
+            return (System.nanoTime() - t0) / 1e9;
+        }
+
+        /** The best of three products of {@code rows} rows, in GFLOP/s. */
+        double peak(int rows) {
+            double best = Double.MAX_VALUE;
+            for (int r = 0; r < 3; r++) best = Math.min(best, run(rows));
+            return 2.0 * units * units * rows / best / 1e9;
+        }
+
+        @Override
+        public void close() {
+            x.close();
+            y.close();
+            c.close();
+        }
+    }
+
+    /** The batch sizes {@link #accumulate} feeds, in order. */
+    private List<Integer> batchSizes(int poolFrames, int frames) {
+        int batch = Math.min(this.batch, frames);
+        List<Integer> sizes = new ArrayList<>();
+        for (int done = 0; done < frames; ) {
+            int start = done % poolFrames;
+            int take = Math.min(batch, Math.min(frames - done, poolFrames - start));
+            sizes.add(take);
+            done += take;
+        }
+        return sizes;
     }
 
     /** Runs numpy's statistics once and records its time; returns why it could not, or null. */

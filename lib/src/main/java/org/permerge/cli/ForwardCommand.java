@@ -44,6 +44,9 @@ public final class ForwardCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
+    @Option(names = "--device", defaultValue = "auto", description = "where the encoder runs: "
+            + org.permerge.model.EncoderDevice.NAMES + " (default ${DEFAULT-VALUE}: a GPU when DJL sees one; README, Running on a GPU)")
+    String device;
 
     @Override
     public Integer call() {
@@ -59,7 +62,7 @@ public final class ForwardCommand implements Callable<Integer> {
             throw new IllegalArgumentException(input + ": input_values must be a floating [B, N] tensor, got " + values);
         }
         int[] lengths = in.contains("attention_mask") ? lengthsFromMask(in.get("attention_mask"), values.shape()) : null;
-        StateDict out = run(ckpt, values, lengths);
+        StateDict out = run(ckpt, values, lengths, org.permerge.model.EncoderDevice.resolve(device));
         out.metadata().putAll(started.withThreads(RunProvenance.torchThreads()).withModel("source", ckpt.source(), ckpt.inferenceHash())
                 .withData("input", input.toAbsolutePath().normalize().toString(), org.permerge.audio.Manifest.sha256(input))
                 .withPrecision(org.permerge.checkpoint.Provenance.precisionOf(out)).finished().toMetadata());
@@ -70,8 +73,14 @@ public final class ForwardCommand implements Callable<Integer> {
 
     /** Runs the encoder and collects every output as it is named in transformers' reference files. */
     static StateDict run(EncoderCheckpoint ckpt, Tensor values, int[] lengths) {
+        return run(ckpt, values, lengths, null);
+    }
+
+    /** {@link #run(EncoderCheckpoint, Tensor, int[])} on the given device (null: the engine's default). */
+    static StateDict run(EncoderCheckpoint ckpt, Tensor values, int[] lengths, ai.djl.Device device) {
         StateDict out = new StateDict();
-        try (HubertEncoder enc = HubertEncoder.create(ckpt); NDManager scope = NDManager.newBaseManager()) {
+        try (HubertEncoder enc = HubertEncoder.create(ckpt.config(), ckpt.weights(), device);
+             NDManager scope = NDManager.newBaseManager(enc.device())) {
             TapConsumer collect = new TapConsumer() {
                 @Override
                 public void accept(String tap, NDArray activation, NDArray frameMask) {

@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
                 PermuteCommand.class,
                 MergeCommand.class,
                 MergeBenchCommand.class,
+                PaperScaleBenchCommand.class,
                 DoctorCommand.class,
         })
 public final class Main implements Runnable {

@@ -109,6 +109,10 @@ public final class StatsCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
+    @Option(names = "--device", defaultValue = "auto", description = "where both encoders run (local engine): "
+            + org.permerge.model.EncoderDevice.NAMES + " (default ${DEFAULT-VALUE}: a GPU when DJL sees one; README, Running on a"
+            + " GPU); the co-moments run on OpenBLAS on the host either way")
+    String device;
 
     @Override
     public Integer call() {
@@ -140,7 +144,7 @@ public final class StatsCommand implements Callable<Integer> {
                 .withData("calibration", calibration.toAbsolutePath().normalize().toString(), manifest.checksum());
         if (found == null) run = run.withThreads(RunProvenance.torchThreads());
         Calibration.Options options = Calibration.Options.defaults().withPreActivation(preActivation)
-                .withMaxBatchSeconds(maxBatchSeconds).withProgress(true)
+                .withMaxBatchSeconds(maxBatchSeconds).withProgress(true).withDevice(device)
                 .withProvenance("calibration.manifest", calibration.toAbsolutePath().normalize().toString())
                 .withProvenance("calibration.split", split == null ? "all" : split)
                 .withProvenance("calibration.split_clips", Integer.toString(splitClips))

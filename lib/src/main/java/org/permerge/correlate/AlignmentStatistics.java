@@ -44,7 +44,7 @@ public final class AlignmentStatistics implements PairedTapConsumer {
      * The co-moment arithmetic of new statistics unless asked otherwise: exact float64, so a study's statistics, its
      * assignments and its tables stay the same as before the float32 path existed, and shards and Spark partials add
      * up to one run within 10⁻⁹. {@link StatisticsPrecision#FLOAT32} (float32 GEMMs, correlations within 10⁻⁶ of
-     * float64, 1.35× faster on DJL's CPU engine here) is the opt-in fast path ({@code stats --precision float32}).
+     * float64, several times faster on OpenBLAS) is the opt-in fast path ({@code stats --precision float32}).
      */
     public static final StatisticsPrecision DEFAULT_PRECISION = StatisticsPrecision.FLOAT64;
 

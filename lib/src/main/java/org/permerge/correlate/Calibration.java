@@ -5,6 +5,7 @@ import org.permerge.audio.Manifest;
 import org.permerge.model.EncoderCheckpoint;
 import org.permerge.extract.ExtractionSummary;
 import org.permerge.extract.PairedExtraction;
+import org.permerge.model.EncoderDevice;
 import org.permerge.model.HubertEncoder;
 
 import java.nio.ByteBuffer;
@@ -36,37 +37,46 @@ public final class Calibration {
      * @param progress        show a progress bar on the terminal
      * @param provenance      further provenance by key: the manifest's path, split and shard
      *                        ({@link StatisticsProvenance#KEYS}), the writer, extras such as a study name
+     * @param device          where both encoders run: {@link EncoderDevice} names it (auto, cpu, gpu); the
+     *                        statistics' co-moments run on OpenBLAS on the host either way
      */
     public record Options(AlignmentStatistics.PreActivation preActivation, double maxBatchSeconds, boolean progress,
-                          Map<String, String> provenance) {
+                          Map<String, String> provenance, String device) {
         public Options {
             Objects.requireNonNull(preActivation, "preActivation");
             if (!(maxBatchSeconds > 0)) throw new IllegalArgumentException("maxBatchSeconds must be > 0, got " + maxBatchSeconds);
             provenance = Map.copyOf(provenance);
+            Objects.requireNonNull(device, "device");
         }
 
-        /** Correlation pre-activations, 30 s batches, no progress bar, nothing more recorded. */
+        /** Correlation pre-activations, 30 s batches, no progress bar, nothing more recorded, the best device. */
         public static Options defaults() {
-            return new Options(AlignmentStatistics.PreActivation.CORRELATION, 30, false, Map.of());
+            return new Options(AlignmentStatistics.PreActivation.CORRELATION, 30, false, Map.of(), "auto");
         }
 
         public Options withPreActivation(AlignmentStatistics.PreActivation mode) {
-            return new Options(mode, maxBatchSeconds, progress, provenance);
+            return new Options(mode, maxBatchSeconds, progress, provenance, device);
         }
 
         public Options withMaxBatchSeconds(double seconds) {
-            return new Options(preActivation, seconds, progress, provenance);
+            return new Options(preActivation, seconds, progress, provenance, device);
         }
 
         public Options withProgress(boolean show) {
-            return new Options(preActivation, maxBatchSeconds, show, provenance);
+            return new Options(preActivation, maxBatchSeconds, show, provenance, device);
         }
 
         /** Adds a provenance entry. */
         public Options withProvenance(String key, String value) {
             Map<String, String> p = new LinkedHashMap<>(provenance);
             p.put(key, value);
-            return new Options(preActivation, maxBatchSeconds, progress, p);
+            return new Options(preActivation, maxBatchSeconds, progress, p, device);
+        }
+
+        /** The encoders' device by name ({@link EncoderDevice}: auto, cpu or gpu). */
+        public Options withDevice(String name) {
+            EncoderDevice.resolve(name);
+            return new Options(preActivation, maxBatchSeconds, progress, provenance, name);
         }
     }
 
@@ -124,8 +134,9 @@ public final class Calibration {
         AlignmentStatistics stats = AlignmentStatistics.builder().setConfigA(a.config()).setConfigB(b.config())
                 .optPreActivation(options.preActivation()).optProvenance(p).build();
         ExtractionSummary summary;
-        try (HubertEncoder ea = HubertEncoder.create(a.config(), a.weights());
-             HubertEncoder eb = HubertEncoder.create(b.config(), b.weights())) {
+        ai.djl.Device device = EncoderDevice.resolve(options.device());
+        try (HubertEncoder ea = HubertEncoder.create(a.config(), a.weights(), device);
+             HubertEncoder eb = HubertEncoder.create(b.config(), b.weights(), device)) {
             // The study's rule for every caller: each model hears the clips at its own sampling rate.
             PairedExtraction extraction = PairedExtraction.builder().setModelA(ea, a.preprocessor()).setModelB(eb, b.preprocessor())
                     .optMaxBatchSeconds(options.maxBatchSeconds()).optResample(true).optProgress(options.progress()).build();

@@ -3,16 +3,22 @@ package org.permerge.correlate;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
-import java.nio.ByteOrder;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.permerge.io.Blas;
+
+import java.nio.Buffer;
 import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
+import java.util.stream.IntStream;
 
 /**
  * Streaming Pearson correlation between every unit of model A and every unit of model B in one
  * permutation space. It keeps only what the correlation needs — per-unit count, mean and M2 of each side
  * and the D_A × D_B cross co-moment Σ(a − ā)(b − b̄)ᵀ — in float64. Each batch is centred on its own
- * mean in float64, its co-moment is one matrix product on DJL in the accumulator's {@link StatisticsPrecision}
- * (float32 or float64), and Chan et al.'s pairwise combine folds it into the running state in float64; {@link #merge} uses the same combine, so partial results from threads, processes or
+ * mean in float64, its co-moment is one OpenBLAS matrix product ({@link Blas}) in the accumulator's
+ * {@link StatisticsPrecision} (float32 or float64), and Chan et al.'s pairwise combine folds it into the running state in float64; {@link #merge} uses the same combine, so partial results from threads, processes or
  * machines add up to the answer of one pass over all frames.
  */
 public final class CrossCorrelation {
@@ -87,19 +93,35 @@ public final class CrossCorrelation {
             NDArray ra = BatchMoments.select(xa, mask, a.name());
             NDArray rb = BatchMoments.select(xb, mask, b.name());
             if (ra.getShape().get(0) == 0) return;
-            BatchMoments ma = BatchMoments.of(ra, a.units(), a.name());
-            BatchMoments mb = BatchMoments.of(rb, b.units(), b.name());
-            NDArray product = ma.operand(precision).transpose().matMul(mb.operand(precision));
-            // The float32 batch product joins the float64 running sum: widen it natively (dA·dB values, cheap
-            // next to the product itself).
-            if (product.getDataType() != ai.djl.ndarray.types.DataType.FLOAT64) {
-                product = product.toType(ai.djl.ndarray.types.DataType.FLOAT64, false);
+            int n = Math.toIntExact(ra.getShape().get(0));
+            int k = BatchMoments.operandRows(n);
+            int dA = a.units();
+            int dB = b.units();
+            MomentWorkspace w = MomentWorkspace.current();
+            BatchMoments ma;
+            BatchMoments mb;
+            Buffer product;
+            // Centre in float64 into reused off-heap buffers (BatchMoments: blocks centred on their own means, plus one
+            // mean-shift row per block), then one OpenBLAS GEMM C = Aᵀ·B over those k rows in the chosen precision; C
+            // joins the float64 running sum in combine.
+            if (precision == StatisticsPrecision.FLOAT32) {
+                FloatPointer ca = w.floats(MomentWorkspace.CENTRED_A, (long) k * dA);
+                FloatPointer cb = w.floats(MomentWorkspace.CENTRED_B, (long) k * dB);
+                FloatPointer c = w.floats(MomentWorkspace.PRODUCT, (long) dA * dB);
+                ma = BatchMoments.centreInto(ra, dA, a.name(), ca);
+                mb = BatchMoments.centreInto(rb, dB, b.name(), cb);
+                Blas.sgemm(true, false, dA, dB, k, 1f, ca, dA, cb, dB, 0f, c, dB);
+                product = c.asBuffer();
+            } else {
+                DoublePointer ca = w.doubles(MomentWorkspace.CENTRED_A, (long) k * dA);
+                DoublePointer cb = w.doubles(MomentWorkspace.CENTRED_B, (long) k * dB);
+                DoublePointer c = w.doubles(MomentWorkspace.PRODUCT, (long) dA * dB);
+                ma = BatchMoments.centreInto(ra, dA, a.name(), ca);
+                mb = BatchMoments.centreInto(rb, dB, b.name(), cb);
+                Blas.dgemm(true, false, dA, dB, k, 1.0, ca, dA, cb, dB, 0.0, c, dB);
+                product = c.asBuffer();
             }
-            // Read the product straight from native memory: no 8·dA·dB-byte Java copy per batch.
-            DoubleBuffer batch = product.toByteBuffer().order(ByteOrder.nativeOrder()).asDoubleBuffer();
-            double[] m2a = ma.m2();
-            double[] m2b = mb.m2();
-            combine(ma.count, ma.mean, m2a, mb.mean, m2b, batch);
+            combine(ma.count, ma.mean, ma.m2, mb.mean, mb.m2, product);
         }
     }
 
@@ -113,7 +135,11 @@ public final class CrossCorrelation {
                 DoubleBuffer.wrap(other.comoment));
     }
 
-    private void combine(long n2, double[] meanA2, double[] m2A2, double[] meanB2, double[] m2B2, DoubleBuffer c2) {
+    /**
+     * Chan's combine of another set's moments: c2 is its co-moment, row-major dA×dB, float32 (a batch product) or
+     * float64. Rows are independent, so large ones run in parallel; each element's sum is the same either way.
+     */
+    private void combine(long n2, double[] meanA2, double[] m2A2, double[] meanB2, double[] m2B2, Buffer c2) {
         if (n2 == 0) return;
         long n1 = count();
         double f = (double) n1 * n2 / (n1 + n2);
@@ -121,11 +147,21 @@ public final class CrossCorrelation {
         double[] db = b.combine(n2, meanB2, m2B2);
         int dA = a.units();
         int dB = b.units();
-        for (int i = 0; i < dA; i++) {
+        IntStream rows = IntStream.range(0, dA);
+        if ((long) dA * dB >= 1 << 18) rows = rows.parallel();
+        rows.forEach(i -> {
             double fi = f * da[i];
             int base = i * dB;
-            for (int j = 0; j < dB; j++) comoment[base + j] += c2.get(base + j) + fi * db[j];
-        }
+            if (c2 instanceof FloatBuffer c) {
+                float[] row = new float[dB];
+                c.get(base, row);
+                for (int j = 0; j < dB; j++) comoment[base + j] += row[j] + fi * db[j];
+            } else {
+                double[] row = new double[dB];
+                ((DoubleBuffer) c2).get(base, row);
+                for (int j = 0; j < dB; j++) comoment[base + j] += row[j] + fi * db[j];
+            }
+        });
     }
 
     public String name() {

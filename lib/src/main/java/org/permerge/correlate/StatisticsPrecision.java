@@ -10,10 +10,10 @@ import java.util.Locale;
  */
 public enum StatisticsPrecision {
     /**
-     * The centred batch is cast to float32 and its co-moment is a float32 GEMM: the GEMM alone runs about 1.9× the
-     * speed of float64 on DJL's CPU engine, the whole statistics pass about 1.35× (align-bench, issue 12). Correlations stay within 10⁻⁶ (absolute) of a float64 two-pass answer on the same float32
-     * activations, far below the sampling error of a correlation over any calibration set (about 1/√frames,
-     * 10⁻³ at a million frames).
+     * The centred batch is cast to float32 and its co-moment is a float32 GEMM on OpenBLAS, which runs several times
+     * the speed of the float64 one (align-bench, issue 12). Correlations stay within 10⁻⁶ (absolute) of a float64
+     * two-pass answer on the same float32 activations, far below the sampling error of a correlation over any
+     * calibration set (about 1/√frames, 10⁻³ at a million frames).
      */
     FLOAT32,
     /**

@@ -55,7 +55,7 @@ public final class UnitStatistics {
             NDArray rows = BatchMoments.select(x, mask, name);
             if (rows.getShape().get(0) == 0) return;
             BatchMoments b = BatchMoments.of(rows, units, name);
-            combine(b.count, b.mean, b.m2());
+            combine(b.count, b.mean, b.m2);
         }
     }
 
