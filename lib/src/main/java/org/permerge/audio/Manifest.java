@@ -49,6 +49,9 @@ public final class Manifest {
     /** Files already verified in this process (path, size, modification time, hash): each is hashed once per run. */
     private static final Set<String> VERIFIED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+    /** Files modified more recently than this are hashed on every load (their modification time may not change on a rewrite). */
+    static final long RACY_SECONDS = 2;
+
     /**
      * How a manifest is read.
      *
@@ -180,9 +183,18 @@ public final class Manifest {
             return a;
         }
 
+        /**
+         * The key under which a verified file is remembered, or null when it must be hashed every time: as git does
+         * for its index, a file modified within the last {@link #RACY_SECONDS} is not trusted by its modification time,
+         * since a rewrite within the file system's timestamp granularity would keep the same time.
+         */
         private String verifiedKey(Path real, long size) {
             try {
-                return real + "\u0000" + size + "\u0000" + Files.getLastModifiedTime(real).to(java.util.concurrent.TimeUnit.NANOSECONDS) + "\u0000" + sha256;
+                long mtime = Files.getLastModifiedTime(real).to(java.util.concurrent.TimeUnit.NANOSECONDS);
+                java.time.Instant t = java.time.Instant.now();
+                long now = t.getEpochSecond() * 1_000_000_000L + t.getNano();
+                if (now - mtime < RACY_SECONDS * 1_000_000_000L) return null;
+                return real + "\u0000" + size + "\u0000" + mtime + "\u0000" + sha256;
             } catch (IOException e) {
                 return null;
             }
