@@ -58,28 +58,16 @@ public final class FeaturesCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "8", description = "clips per forward pass (default ${DEFAULT-VALUE}, the studies')")
     int batchSize;
 
-    @Option(names = "--engine", defaultValue = "local",
-            description = "where the clips run: local (this process) or spark (the Spark module; same rows, see the README)")
-    String engine;
-
-    @Option(names = "--master", description = "with --engine spark: local[N], spark://host:port or yarn"
-            + " (default: the one spark-submit set, else local[*])")
-    String master;
-
-    @Option(names = "--partitions", defaultValue = "0", description = "with --engine spark: parts the clips are divided into"
-            + " (whole batches each, every part loading the model once; default: the master's parallelism)")
-    int partitions;
+    @picocli.CommandLine.Mixin
+    EngineOptions where = new EngineOptions();
 
     @Override
     public Integer call() {
         new OutputPaths().model("--model", model).input("--manifest", manifest).file("--out", out, force);
-        if (engine.equals("local") && (master != null || partitions != 0)) {
-            throw new IllegalArgumentException("--master and --partitions need --engine spark");
-        }
-        if (partitions < 0) throw new IllegalArgumentException("--partitions must be >= 1 (0: the master's parallelism), got " + partitions);
+        where.check();
         if (batchSize < 1) throw new IllegalArgumentException("--batch-size must be >= 1, got " + batchSize);
         // Before any work: an engine that is not there is named with how to build it.
-        FeatureEngine found = engine.equals("local") ? null : FeatureEngine.find(engine);
+        FeatureEngine found = where.local() ? null : FeatureEngine.find(where.engine);
         Manifest all = Manifest.read(manifest, Manifest.ReadOptions.defaults().withVerifyAudio(!noVerify));
         Manifest clips = split == null ? all : all.split(split);
         if (clips.size() == 0) {
@@ -92,9 +80,7 @@ public final class FeaturesCommand implements Callable<Integer> {
         if (found == null) {
             features = FeatureEngine.extract(encoder, clips.clips(), batchSize, model, pooling);
         } else {
-            Map<String, String> settings = new LinkedHashMap<>();
-            if (master != null) settings.put("master", master);
-            if (partitions > 0) settings.put("partitions", Integer.toString(partitions));
+            Map<String, String> settings = where.settings();
             features = found.compute(new FeatureEngine.Job(model, weights, manifest, split, !noVerify, batchSize, pooling, settings));
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
@@ -108,7 +94,7 @@ public final class FeaturesCommand implements Callable<Integer> {
         meta.put("split", split == null ? "all" : split);
         meta.put("kind", pooling.featureKind());
         meta.put("batch_size", Integer.toString(batchSize));
-        meta.put("created_by", "permerge " + Version.VERSION + " features" + (found == null ? "" : " --engine " + engine));
+        meta.put("created_by", "permerge " + Version.VERSION + " features" + (found == null ? "" : " --engine " + where.engine));
         // What FeatureCache#getOrCompute records: the file can be put in .cache/features as <cache_key>.safetensors.
         meta.put("cache_key", key);
         meta.put("permerge_version", Version.VERSION);

@@ -68,17 +68,8 @@ public final class StatsCommand implements Callable<Integer> {
             description = "FFN pre-activation statistics kept for REPAIR: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
     AlignmentStatistics.PreActivation preActivation;
 
-    @Option(names = "--engine", defaultValue = "local",
-            description = "where the clips run: local (this process) or spark (the Spark module; same file, see the README)")
-    String engine;
-
-    @Option(names = "--master", description = "with --engine spark: local[N], spark://host:port or yarn"
-            + " (default: the one spark-submit set, else local[*])")
-    String master;
-
-    @Option(names = "--partitions", defaultValue = "0", description = "with --engine spark: parts the clips are divided into,"
-            + " each loading both models once and recorded as its own shard (default: the master's parallelism)")
-    int partitions;
+    @picocli.CommandLine.Mixin
+    EngineOptions where = new EngineOptions();
 
     @Option(names = "--precision", defaultValue = "float64", paramLabel = "float32|float64",
             description = "co-moment arithmetic: float64 (exact;"
@@ -125,12 +116,9 @@ public final class StatsCommand implements Callable<Integer> {
         } else if (reportAgreement || maxClips != 0 || firstClips != 16 || stableFraction != 0.01) {
             throw new IllegalArgumentException("--stable-fraction, --first-clips, --max-clips and --report-agreement need --until-stable");
         }
-        if (engine.equals("local") && (master != null || partitions != 0)) {
-            throw new IllegalArgumentException("--master and --partitions need --engine spark");
-        }
-        if (partitions < 0) throw new IllegalArgumentException("--partitions must be >= 1 (0: the master's parallelism), got " + partitions);
+        where.check();
         // Before any work: an engine that is not there is named with how to build it.
-        StatisticsEngine found = engine.equals("local") ? null : StatisticsEngine.find(engine);
+        StatisticsEngine found = where.local() ? null : StatisticsEngine.find(where.engine);
         Manifest manifest = Manifest.read(calibration, Manifest.ReadOptions.defaults().withVerifyAudio(!noVerify));
         if (split != null) manifest = manifest.split(split);
         int splitClips = manifest.size();
@@ -153,12 +141,10 @@ public final class StatsCommand implements Callable<Integer> {
                 .withProvenance("statistics.precision", arithmetic.key());
         for (Map.Entry<String, String> e : run.toMetadata().entrySet()) options = options.withProvenance(e.getKey(), e.getValue());
         if (untilStable) {
-            Map<String, String> settings = new LinkedHashMap<>();
-            if (master != null) settings.put("master", master);
-            if (partitions > 0) settings.put("partitions", Integer.toString(partitions));
+            Map<String, String> settings = where.settings();
             UntilStable.run(new UntilStable.Run(modelA, modelB, manifest, calibration, split, !noVerify,
                     options.withProvenance("created_by", "permerge " + Version.VERSION + " stats --until-stable"
-                            + (found == null ? "" : " --engine " + engine)),
+                            + (found == null ? "" : " --engine " + where.engine)),
                     found, settings, new org.permerge.match.AdaptiveCalibration.Settings(firstClips,
                     maxClips == 0 ? splitClips : maxClips, stableFraction, reportAgreement), out));
             return 0;
@@ -167,12 +153,10 @@ public final class StatsCommand implements Callable<Integer> {
         if (found == null) {
             collected = Calibration.collect(EncoderCheckpoint.load(modelA), EncoderCheckpoint.load(modelB), manifest, options);
         } else {
-            Map<String, String> settings = new LinkedHashMap<>();
-            if (master != null) settings.put("master", master);
-            if (partitions > 0) settings.put("partitions", Integer.toString(partitions));
+            Map<String, String> settings = where.settings();
             collected = found.collect(new StatisticsEngine.Job(modelA, modelB, calibration, split,
                     new StatisticsProvenance.Shard(sh[0], sh[1]), !noVerify,
-                    options.withProvenance("created_by", "permerge " + Version.VERSION + " stats --engine " + engine), settings));
+                    options.withProvenance("created_by", "permerge " + Version.VERSION + " stats --engine " + where.engine), settings));
         }
         AlignmentStatistics stats = collected.statistics();
         stats.addProvenance(Map.of("elapsed_s", run.finished().toMetadata().get("elapsed_s")));
