@@ -5,9 +5,8 @@ import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import org.permerge.io.Futures;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import me.tongfei.progressbar.ProgressBar;
@@ -166,27 +165,11 @@ public final class ForwardLoop {
             work.run();
             return;
         }
-        ExecutorService pool = Executors.newFixedThreadPool(n, r -> {
-            Thread t = new Thread(r, "permerge-forward");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool = Futures.daemonPool(n, "permerge-forward");
         try {
             List<Future<?>> running = new ArrayList<>();
             for (int i = 0; i < n; i++) running.add(pool.submit(work));
-            for (Future<?> f : running) {
-                try {
-                    f.get();
-                } catch (ExecutionException e) {
-                    Throwable c = e.getCause();
-                    if (c instanceof RuntimeException r) throw r;
-                    if (c instanceof Error err) throw err;
-                    throw new IllegalStateException("forward pass failed: " + c, c);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted during the forward passes", e);
-                }
-            }
+            for (Future<?> f : running) Futures.await(f, "the forward passes");
         } finally {
             pool.shutdownNow();
         }

@@ -31,6 +31,7 @@ public final class Blas {
         synchronized (Blas.class) {
             if (loaded) return;
             try {
+                unlimitJavaCppMemory();
                 Loader.load(openblas_nolapack.class);
             } catch (Throwable e) {
                 throw new IllegalStateException("cannot load the native OpenBLAS library from " + ARTIFACT
@@ -43,6 +44,20 @@ public final class Blas {
             openblas_nolapack.blas_set_num_threads(n);
             threads = n;
             loaded = true;
+        }
+    }
+
+    /**
+     * JavaCPP refuses allocations once its tracked buffers pass the Java heap limit or the process's RSS passes
+     * twice that (its defaults), which a small-heap notebook holding libtorch reaches; every buffer of permerge is
+     * freed explicitly, so both limits are lifted unless the user set them. Effective only before JavaCPP's first
+     * use, which is why the one loader of the natives does it.
+     */
+    private static void unlimitJavaCppMemory() {
+        for (String key : new String[] {"org.bytedeco.javacpp.maxBytes", "org.bytedeco.javacpp.maxPhysicalBytes"}) {
+            if (System.getProperty(key) == null && System.getProperty(key.toLowerCase(java.util.Locale.ROOT)) == null) {
+                System.setProperty(key, "0");
+            }
         }
     }
 

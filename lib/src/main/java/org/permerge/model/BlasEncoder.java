@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -117,11 +116,7 @@ public final class BlasEncoder implements AutoCloseable {
             for (FloatPointer p : owned) p.close();
             throw e;
         }
-        this.pool = threads > 1 ? Executors.newFixedThreadPool(threads - 1, r -> {
-            Thread t = new Thread(r, "blas-encoder");
-            t.setDaemon(true);
-            return t;
-        }) : null;
+        this.pool = threads > 1 ? org.permerge.io.Futures.daemonPool(threads - 1, "blas-encoder") : null;
     }
 
     /**

@@ -1,8 +1,8 @@
 package org.permerge.model;
 
 import org.bytedeco.javacpp.FloatPointer;
-import org.bytedeco.javacpp.Loader;
 import org.bytedeco.openblas.global.openblas_nolapack;
+import org.permerge.io.Blas;
 
 /**
  * The float32 GEMM of {@link BlasEncoder}: OpenBLAS's {@code cblas_sgemm} through its JavaCPP preset, on
@@ -10,19 +10,13 @@ import org.bytedeco.openblas.global.openblas_nolapack;
  * call (an out-of-bounds operand would read or write foreign memory).
  */
 final class OpenBlas {
-    /** The Maven coordinates whose natives this class loads, named when they cannot load. */
-    static final String ARTIFACT = "org.bytedeco:openblas:0.3.31-1.5.13 (natives: classifier linux-x86_64)";
-
     /** Wall time spent inside {@link #sgemm} by all callers, for benchmark breakdowns. */
     static final java.util.concurrent.atomic.LongAdder GEMM_NANOS = new java.util.concurrent.atomic.LongAdder();
-
-    private static volatile Throwable loadFailure;
-    private static volatile boolean loaded;
 
     private OpenBlas() {
     }
 
-    /** Whether the natives load on this machine (loads them on first call). */
+    /** Whether the natives load on this machine (loads them on first call, through {@link Blas#ensureLoaded}). */
     static boolean available() {
         try {
             ensureLoaded();
@@ -32,25 +26,9 @@ final class OpenBlas {
         }
     }
 
-    /** Loads the natives once; a failure names the artifact and this platform. */
+    /** Loads the natives once ({@link Blas#ensureLoaded}: the project's one loader); a failure names the artifact and this platform. */
     static void ensureLoaded() {
-        if (loaded) return;
-        synchronized (OpenBlas.class) {
-            if (loaded) return;
-            if (loadFailure == null) {
-                try {
-                    unlimitJavaCppMemory();
-                    Loader.load(openblas_nolapack.class);
-                    loaded = true;
-                    return;
-                } catch (Throwable e) {
-                    loadFailure = e;
-                }
-            }
-            throw new IllegalStateException("cannot load the native OpenBLAS library from " + ARTIFACT + " on "
-                    + System.getProperty("os.name") + "/" + System.getProperty("os.arch") + " (JavaCPP platform "
-                    + Loader.getPlatform() + "): " + loadFailure, loadFailure);
-        }
+        Blas.ensureLoaded();
     }
 
     /** OpenBLAS's version, build and the kernel family it chose for this CPU (e.g. "OpenBLAS 0.3.31 DYNAMIC_ARCH … Cooperlake"). */
@@ -63,32 +41,14 @@ final class OpenBlas {
         }
     }
 
-    /**
-     * JavaCPP refuses allocations once its tracked buffers pass the Java heap limit or the process's RSS passes
-     * twice that (its defaults), which a small-heap notebook holding libtorch reaches; every buffer here is freed
-     * explicitly, so both limits are lifted unless the user set them. Effective only before JavaCPP's first use.
-     */
-    private static void unlimitJavaCppMemory() {
-        for (String key : new String[] {"org.bytedeco.javacpp.maxBytes", "org.bytedeco.javacpp.maxPhysicalBytes"}) {
-            if (System.getProperty(key) == null && System.getProperty(key.toLowerCase(java.util.Locale.ROOT)) == null) {
-                System.setProperty(key, "0");
-            }
-        }
-    }
-
     /** Threads OpenBLAS runs one product on (process-wide). */
     static int threads() {
-        ensureLoaded();
-        // The preset only remembers counts set through it (-1 before); else ask the library.
-        int n = openblas_nolapack.blas_get_num_threads();
-        return n >= 1 ? n : Math.max(1, org.bytedeco.openblas.global.openblas_full.openblas_get_num_threads());
+        return Blas.threads();
     }
 
     /** Sets the threads OpenBLAS runs one product on, for every caller in this process. */
     static void setThreads(int n) {
-        if (n < 1) throw new IllegalArgumentException("OpenBLAS threads: expected a positive count, got " + n);
-        ensureLoaded();
-        openblas_nolapack.blas_set_num_threads(n);
+        Blas.setThreads(n);
     }
 
     /**

@@ -309,11 +309,7 @@ public final class Reproduction {
      * {@link #submit} or {@link #finish}, so a broken probe stops the study instead of leaving a row out.
      */
     private static final class ProbeQueue implements AutoCloseable {
-        private final java.util.concurrent.ExecutorService executor = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-            Thread th = new Thread(r, "permerge-probes");
-            th.setDaemon(true);
-            return th;
-        });
+        private final java.util.concurrent.ExecutorService executor = org.permerge.io.Futures.daemonPool(1, "permerge-probes");
         private final List<java.util.concurrent.Future<?>> pending = new ArrayList<>();
 
         void submit(Runnable job) {
@@ -331,17 +327,7 @@ public final class Reproduction {
         }
 
         private static void await(java.util.concurrent.Future<?> f) {
-            try {
-                f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for the probes", e);
-            } catch (java.util.concurrent.ExecutionException e) {
-                Throwable c = e.getCause();
-                if (c instanceof RuntimeException r) throw r;
-                if (c instanceof Error err) throw err;
-                throw new IllegalStateException("a probe failed: " + c, c);
-            }
+            org.permerge.io.Futures.await(f, "the probes");
         }
 
         @Override

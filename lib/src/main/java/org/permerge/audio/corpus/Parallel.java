@@ -1,9 +1,8 @@
 package org.permerge.audio.corpus;
 
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import org.permerge.io.Futures;
 import java.util.concurrent.Future;
 import java.util.ArrayList;
 
@@ -16,11 +15,7 @@ final class Parallel {
     private Parallel() {}
 
     static <T> void forEach(List<T> items, int threads, Item<T> work) {
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(threads, items.size())), r -> {
-            Thread t = new Thread(r, "corpus-worker");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool = Futures.daemonPool(Math.min(threads, items.size()), "corpus-worker");
         try {
             List<Future<?>> futures = new ArrayList<>();
             for (int i = 0; i < items.size(); i++) {
@@ -30,19 +25,7 @@ final class Parallel {
                     return null;
                 }));
             }
-            for (Future<?> f : futures) {
-                try {
-                    f.get();
-                } catch (ExecutionException e) {
-                    Throwable c = e.getCause();
-                    if (c instanceof RuntimeException re) throw re;
-                    if (c instanceof Error er) throw er;
-                    throw new IllegalStateException(c.getMessage(), c);
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
+            for (Future<?> f : futures) Futures.await(f, "the corpus workers");
         } finally {
             pool.shutdownNow();
         }
